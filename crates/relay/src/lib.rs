@@ -1,1 +1,4 @@
+//! The protocols Nexus speaks: Anthropic Messages towards clients, and the upstream
+//! protocols it translates to. Pure types and functions; no database, no server state.
 
+pub mod anthropic;

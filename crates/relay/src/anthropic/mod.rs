@@ -1,0 +1,5 @@
+//! Anthropic Messages API shapes.
+
+mod error;
+
+pub use error::{ErrorBody, ErrorType};
