@@ -4,12 +4,14 @@
 //! Nothing in this crate ever formats a secret into a `Debug` or `Display` string, so a
 //! value can be logged or put into an error without leaking key material.
 
+mod accounts;
 mod api_key;
 mod cipher;
 mod error;
 mod password;
 mod server_key;
 
+pub use accounts::{KeyError, Keyring};
 pub use api_key::{API_KEY_PREFIX, ApiKey, ApiKeyHash};
 pub use cipher::{Purpose, SecretBox};
 pub use error::{Error, Result};

@@ -14,7 +14,7 @@ pub mod users;
 
 pub use connect::{connect, parse_url, ping, redact_url};
 pub use error::{Error, Result};
-pub use sqlx::PgPool;
+pub use sqlx::{PgConnection, PgExecutor, PgPool, Postgres, Transaction};
 
 /// The one schema, from the workspace's `migrations/` folder.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");

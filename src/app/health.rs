@@ -1,0 +1,38 @@
+//! `GET /health`: is this process up, and can it reach its database?
+
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{Value, json};
+
+use super::AppState;
+
+/// A database that takes longer than this to answer counts as unreachable.
+const DB_TIMEOUT: Duration = Duration::from_secs(2);
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/health", get(health))
+}
+
+async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    let database = match tokio::time::timeout(DB_TIMEOUT, store::ping(&state.pool)).await {
+        Ok(Ok(latency)) => json!({ "reachable": true, "latency_ms": latency.as_secs_f64() * 1000.0 }),
+        Ok(Err(err)) => {
+            tracing::warn!("health check: database unreachable: {err}");
+            json!({ "reachable": false, "error": "database unreachable" })
+        }
+        Err(_) => json!({ "reachable": false, "error": "database did not answer in time" }),
+    };
+    let healthy = database["reachable"] == true;
+    let body = json!({
+        "status": if healthy { "ok" } else { "unavailable" },
+        "version": env!("CARGO_PKG_VERSION"),
+        "uptime_seconds": state.started.elapsed().as_secs(),
+        "database": database,
+    });
+    let status = if healthy { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, Json(body))
+}

@@ -1,0 +1,88 @@
+//! The axum application: one router for the gateway API, the dashboard, health and metrics.
+
+mod errors;
+mod health;
+mod trace;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::http::HeaderName;
+use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
+use axum::serve::ListenerExt as _;
+use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::sensitive_headers::SetSensitiveHeadersLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+
+/// Shared by every handler; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: store::PgPool,
+    pub config: Arc<Config>,
+    pub keyring: auth::Keyring,
+    pub started: Instant,
+}
+
+impl AppState {
+    pub fn new(pool: store::PgPool, config: Config, keyring: auth::Keyring) -> Self {
+        Self { pool, config: Arc::new(config), keyring, started: Instant::now() }
+    }
+}
+
+/// The whole route table.
+pub fn router(state: AppState) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    let sensitive = [AUTHORIZATION, COOKIE, SET_COOKIE, HeaderName::from_static("x-api-key")];
+    Router::new()
+        .merge(health::router())
+        .fallback(errors::not_found)
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetSensitiveHeadersLayer::new(sensitive))
+                .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+                .layer(TraceLayer::new_for_http().make_span_with(trace::make_span))
+                .layer(PropagateRequestIdLayer::new(request_id))
+                .layer(axum::middleware::map_response(errors::anthropic_shape_for_bare_errors))
+                .layer(RequestBodyLimitLayer::new(state.config.max_body_bytes)),
+        )
+        .with_state(state)
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves, then lets in-flight requests
+/// finish (at most `grace`).
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    grace: Duration,
+) -> std::io::Result<()> {
+    // Small SSE frames must leave at once, not wait for Nagle's algorithm.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(err) = tcp.set_nodelay(true) {
+            tracing::warn!("could not set TCP_NODELAY: {err}");
+        }
+    });
+    let (stopped_tx, stopped_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(listener, router).with_graceful_shutdown(async move {
+        shutdown.await;
+        let _ = stopped_tx.send(());
+    });
+    let server = std::pin::pin!(server.into_future());
+    tokio::select! {
+        result = server => result,
+        () = async {
+            let _ = stopped_rx.await;
+            tokio::time::sleep(grace).await;
+        } => {
+            tracing::warn!("requests still running after {grace:?}; stopping anyway");
+            Ok(())
+        }
+    }
+}
