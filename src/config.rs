@@ -12,7 +12,12 @@ use url::Url;
 #[derive(Debug, Clone, Args)]
 pub struct Config {
     /// Address the HTTP server listens on.
-    #[arg(long, env = "NEXUS_LISTEN", default_value = "127.0.0.1:8080", global = true)]
+    #[arg(
+        long,
+        env = "NEXUS_LISTEN",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
     pub listen: SocketAddr,
 
     /// Folder for the embedded database, the generated secret key and other state.
@@ -64,33 +69,66 @@ pub struct Config {
     pub github_client_id: Option<String>,
 
     /// Client secret of the GitHub OAuth app.
-    #[arg(long, env = "GITHUB_CLIENT_SECRET", hide_env_values = true, global = true)]
+    #[arg(
+        long,
+        env = "GITHUB_CLIENT_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
     pub github_client_secret: Option<String>,
 
     /// GitHub's authorization page (change for GitHub Enterprise).
-    #[arg(long, env = "GITHUB_AUTHORIZE_URL",
-          default_value = "https://github.com/login/oauth/authorize", global = true)]
+    #[arg(
+        long,
+        env = "GITHUB_AUTHORIZE_URL",
+        default_value = "https://github.com/login/oauth/authorize",
+        global = true
+    )]
     pub github_authorize_url: Url,
 
     /// GitHub's token endpoint.
-    #[arg(long, env = "GITHUB_TOKEN_URL",
-          default_value = "https://github.com/login/oauth/access_token", global = true)]
+    #[arg(
+        long,
+        env = "GITHUB_TOKEN_URL",
+        default_value = "https://github.com/login/oauth/access_token",
+        global = true
+    )]
     pub github_token_url: Url,
 
     /// GitHub's REST API root.
-    #[arg(long, env = "GITHUB_API_URL", default_value = "https://api.github.com", global = true)]
+    #[arg(
+        long,
+        env = "GITHUB_API_URL",
+        default_value = "https://api.github.com",
+        global = true
+    )]
     pub github_api_url: Url,
 
     /// System mapping: the model Claude haiku requests go to.
-    #[arg(long, env = "NEXUS_DEFAULT_HAIKU", default_value = "gemini-2.0-flash-exp", global = true)]
+    #[arg(
+        long,
+        env = "NEXUS_DEFAULT_HAIKU",
+        default_value = "gemini-2.0-flash-exp",
+        global = true
+    )]
     pub default_haiku: String,
 
     /// System mapping: the model Claude sonnet requests go to.
-    #[arg(long, env = "NEXUS_DEFAULT_SONNET", default_value = "gemini-2.0-flash-thinking-exp", global = true)]
+    #[arg(
+        long,
+        env = "NEXUS_DEFAULT_SONNET",
+        default_value = "gemini-2.0-flash-thinking-exp",
+        global = true
+    )]
     pub default_sonnet: String,
 
     /// System mapping: the model Claude opus requests go to.
-    #[arg(long, env = "NEXUS_DEFAULT_OPUS", default_value = "gemini-exp-1206", global = true)]
+    #[arg(
+        long,
+        env = "NEXUS_DEFAULT_OPUS",
+        default_value = "gemini-exp-1206",
+        global = true
+    )]
     pub default_opus: String,
 
     /// System mapping: the model other Claude families (e.g. claude-fable-…) go to.
@@ -122,8 +160,9 @@ impl Config {
     /// Messages never repeat a secret.
     pub fn validate(&self) -> anyhow::Result<()> {
         if let Some(key) = &self.secret_key {
-            auth::ServerKey::parse(key)
-                .map_err(|_| anyhow::anyhow!("NEXUS_SECRET_KEY must be 32 bytes as 64 hex characters or base64"))?;
+            auth::ServerKey::parse(key).map_err(|_| {
+                anyhow::anyhow!("NEXUS_SECRET_KEY must be 32 bytes as 64 hex characters or base64")
+            })?;
         }
         if let Some(url) = &self.database_url {
             store::parse_url(url)?;
@@ -177,18 +216,24 @@ impl Config {
             haiku: self.default_haiku.clone(),
             sonnet: self.default_sonnet.clone(),
             opus: self.default_opus.clone(),
-            other: self.default_other.clone().unwrap_or_else(|| self.default_sonnet.clone()),
+            other: self
+                .default_other
+                .clone()
+                .unwrap_or_else(|| self.default_sonnet.clone()),
         }
     }
 
     /// The public URL, defaulting to the listen address.
     pub fn public_url(&self) -> Url {
         self.public_url.clone().unwrap_or_else(|| {
-            Url::parse(&format!("http://{}", self.listen)).expect("a socket address makes a valid URL")
+            Url::parse(&format!("http://{}", self.listen))
+                .expect("a socket address makes a valid URL")
         })
     }
 
     pub fn is_admin_login(&self, login: &str) -> bool {
-        self.admin_logins.iter().any(|admin| admin.trim().eq_ignore_ascii_case(login))
+        self.admin_logins
+            .iter()
+            .any(|admin| admin.trim().eq_ignore_ascii_case(login))
     }
 }

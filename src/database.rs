@@ -31,12 +31,12 @@ impl Database {
             }
         };
         let connected = async {
-            let pool = store::connect(options, config.db_max_connections).await.with_context(|| {
-                match &config.database_url {
+            let pool = store::connect(options, config.db_max_connections)
+                .await
+                .with_context(|| match &config.database_url {
                     Some(url) => format!("could not connect to {}", store::redact_url(url)),
                     None => "could not connect to the embedded PostgreSQL".to_owned(),
-                }
-            })?;
+                })?;
             store::migrate(&pool).await?;
             anyhow::Ok(pool)
         }
@@ -82,9 +82,14 @@ pub fn server_key(config: &Config) -> anyhow::Result<auth::ServerKey> {
         Some(text) => Ok(auth::ServerKey::parse(text)?),
         None if config.database_url.is_none() => {
             std::fs::create_dir_all(&config.data_dir).with_context(|| {
-                format!("could not create the data folder {}", config.data_dir.display())
+                format!(
+                    "could not create the data folder {}",
+                    config.data_dir.display()
+                )
             })?;
-            Ok(auth::load_or_create_key_file(&config.data_dir.join("secret.key"))?)
+            Ok(auth::load_or_create_key_file(
+                &config.data_dir.join("secret.key"),
+            )?)
         }
         None => anyhow::bail!("NEXUS_SECRET_KEY is required with DATABASE_URL"),
     }

@@ -10,7 +10,10 @@ const DAYS_AHEAD: i32 = 7;
 const INTERVAL: Duration = Duration::from_secs(3600);
 
 pub async fn run_once(pool: &PgPool) -> anyhow::Result<()> {
-    let yesterday = time::OffsetDateTime::now_utc().date().previous_day().unwrap_or(time::Date::MIN);
+    let yesterday = time::OffsetDateTime::now_utc()
+        .date()
+        .previous_day()
+        .unwrap_or(time::Date::MIN);
     let created = store::gateway_logs::create_partitions(pool, yesterday, DAYS_AHEAD + 2).await?;
     if created > 0 {
         tracing::info!(created, "created gateway log partitions");

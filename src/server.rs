@@ -36,7 +36,13 @@ async fn serve(config: &Config, db: &Database, keyring: auth::Keyring) -> anyhow
     let state = AppState::new(db.pool.clone(), config.clone(), keyring);
     tracing::info!(%address, public_url = %config.public_url(), "Nexus is listening");
     print_first_run_hint(config, db).await;
-    let result = app::serve(listener, app::router(state), shutdown_signal(), SHUTDOWN_GRACE).await;
+    let result = app::serve(
+        listener,
+        app::router(state),
+        shutdown_signal(),
+        SHUTDOWN_GRACE,
+    )
+    .await;
     maintenance.abort();
     Ok(result?)
 }

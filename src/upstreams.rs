@@ -86,7 +86,11 @@ pub async fn add(
         name: input.name.trim().to_owned(),
         provider: input.provider,
         base_url,
-        secret_encrypted: keyring.secret_box().encrypt(auth::Purpose::UpstreamSecret, id, secret.as_bytes()),
+        secret_encrypted: keyring.secret_box().encrypt(
+            auth::Purpose::UpstreamSecret,
+            id,
+            secret.as_bytes(),
+        ),
         secret_hint: secret_hint(secret),
         priority: input.priority,
         weight: input.weight,
@@ -101,11 +105,19 @@ pub async fn edit(
     key: &UpstreamKey,
     edit: UpstreamEdit,
 ) -> anyhow::Result<UpstreamKey> {
-    let base_url = edit.base_url.as_deref().map(normalize_base_url).transpose()?;
+    let base_url = edit
+        .base_url
+        .as_deref()
+        .map(normalize_base_url)
+        .transpose()?;
     let secret = match edit.secret.as_deref() {
         Some(secret) => {
             let secret = check_secret(secret)?;
-            let sealed = keyring.secret_box().encrypt(auth::Purpose::UpstreamSecret, key.id, secret.as_bytes());
+            let sealed = keyring.secret_box().encrypt(
+                auth::Purpose::UpstreamSecret,
+                key.id,
+                secret.as_bytes(),
+            );
             Some((sealed, secret_hint(secret)))
         }
         None => None,
@@ -128,9 +140,22 @@ mod tests {
 
     #[test]
     fn base_urls_are_checked_and_normalised() {
-        assert_eq!(normalize_base_url("https://api.openai.com/v1/").expect("ok"), "https://api.openai.com/v1");
-        assert_eq!(normalize_base_url(" http://127.0.0.1:8000 ").expect("ok"), "http://127.0.0.1:8000");
-        for bad in ["", "api.openai.com", "ftp://x.y", "https://", "https://u:p@x.y", "https://x.y/?k=1"] {
+        assert_eq!(
+            normalize_base_url("https://api.openai.com/v1/").expect("ok"),
+            "https://api.openai.com/v1"
+        );
+        assert_eq!(
+            normalize_base_url(" http://127.0.0.1:8000 ").expect("ok"),
+            "http://127.0.0.1:8000"
+        );
+        for bad in [
+            "",
+            "api.openai.com",
+            "ftp://x.y",
+            "https://",
+            "https://u:p@x.y",
+            "https://x.y/?k=1",
+        ] {
             assert!(normalize_base_url(bad).is_err(), "{bad}");
         }
     }

@@ -14,7 +14,10 @@ pub fn anthropic_error(kind: ErrorType, message: impl Into<String>) -> Response 
 }
 
 pub async fn not_found(uri: Uri) -> Response {
-    anthropic_error(ErrorType::NotFoundError, format!("Not found: {}", uri.path()))
+    anthropic_error(
+        ErrorType::NotFoundError,
+        format!("Not found: {}", uri.path()),
+    )
 }
 
 /// Layers such as the body limit answer with an empty or plain-text body; give those the
@@ -27,7 +30,8 @@ where
     let response = response.map(axum::body::Body::new);
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error())
-        || response.headers().contains_key(header::CONTENT_TYPE) && status != StatusCode::PAYLOAD_TOO_LARGE
+        || response.headers().contains_key(header::CONTENT_TYPE)
+            && status != StatusCode::PAYLOAD_TOO_LARGE
     {
         return response;
     }

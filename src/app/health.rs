@@ -19,7 +19,9 @@ pub fn router() -> Router<AppState> {
 
 async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let database = match tokio::time::timeout(DB_TIMEOUT, store::ping(&state.pool)).await {
-        Ok(Ok(latency)) => json!({ "reachable": true, "latency_ms": latency.as_secs_f64() * 1000.0 }),
+        Ok(Ok(latency)) => {
+            json!({ "reachable": true, "latency_ms": latency.as_secs_f64() * 1000.0 })
+        }
         Ok(Err(err)) => {
             tracing::warn!("health check: database unreachable: {err}");
             json!({ "reachable": false, "error": "database unreachable" })
@@ -33,6 +35,10 @@ async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
         "uptime_seconds": state.started.elapsed().as_secs(),
         "database": database,
     });
-    let status = if healthy { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if healthy {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     (status, Json(body))
 }

@@ -32,14 +32,24 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(pool: store::PgPool, config: Config, keyring: auth::Keyring) -> Self {
-        Self { pool, config: Arc::new(config), keyring, started: Instant::now() }
+        Self {
+            pool,
+            config: Arc::new(config),
+            keyring,
+            started: Instant::now(),
+        }
     }
 }
 
 /// The whole route table.
 pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
-    let sensitive = [AUTHORIZATION, COOKIE, SET_COOKIE, HeaderName::from_static("x-api-key")];
+    let sensitive = [
+        AUTHORIZATION,
+        COOKIE,
+        SET_COOKIE,
+        HeaderName::from_static("x-api-key"),
+    ];
     Router::new()
         .merge(health::router())
         .fallback(errors::not_found)
@@ -49,7 +59,9 @@ pub fn router(state: AppState) -> Router {
                 .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
                 .layer(TraceLayer::new_for_http().make_span_with(trace::make_span))
                 .layer(PropagateRequestIdLayer::new(request_id))
-                .layer(axum::middleware::map_response(errors::anthropic_shape_for_bare_errors))
+                .layer(axum::middleware::map_response(
+                    errors::anthropic_shape_for_bare_errors,
+                ))
                 .layer(RequestBodyLimitLayer::new(state.config.max_body_bytes)),
         )
         .with_state(state)

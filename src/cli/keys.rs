@@ -21,16 +21,21 @@ impl KeyCommand {
         };
         let user = users::by_login(ctx.pool(), &login).await?;
         let (key, row) = if regenerate {
-            ctx.keyring.regenerate(ctx.pool(), user.id, PRIMARY_KEY_NAME).await?
+            ctx.keyring
+                .regenerate(ctx.pool(), user.id, PRIMARY_KEY_NAME)
+                .await?
         } else {
-            ctx.keyring.primary(ctx.pool(), user.id).await.map_err(|err| match err {
-                auth::KeyError::Store(store::Error::NotFound(_)) => anyhow::anyhow!(
-                    "{} has no API key; create one with `nexus key regenerate {}`",
-                    user.login,
-                    user.login
-                ),
-                other => other.into(),
-            })?
+            ctx.keyring
+                .primary(ctx.pool(), user.id)
+                .await
+                .map_err(|err| match err {
+                    auth::KeyError::Store(store::Error::NotFound(_)) => anyhow::anyhow!(
+                        "{} has no API key; create one with `nexus key regenerate {}`",
+                        user.login,
+                        user.login
+                    ),
+                    other => other.into(),
+                })?
         };
         if ctx.json {
             return ctx.print_json(&json!({

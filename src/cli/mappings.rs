@@ -32,14 +32,20 @@ pub enum MappingCommand {
 impl MappingCommand {
     pub async fn run(self, ctx: &Context) -> anyhow::Result<()> {
         let login = match &self {
-            MappingCommand::Show { login } | MappingCommand::Set { login, .. } | MappingCommand::Reset { login } => {
-                login.clone()
-            }
+            MappingCommand::Show { login }
+            | MappingCommand::Set { login, .. }
+            | MappingCommand::Reset { login } => login.clone(),
         };
         let user = users::by_login(ctx.pool(), &login).await?;
         match self {
             MappingCommand::Show { .. } => {}
-            MappingCommand::Set { haiku, sonnet, opus, other, .. } => {
+            MappingCommand::Set {
+                haiku,
+                sonnet,
+                opus,
+                other,
+                ..
+            } => {
                 if [&haiku, &sonnet, &opus, &other].iter().all(|t| t.is_none()) {
                     anyhow::bail!("give at least one of --haiku, --sonnet, --opus, --other");
                 }
@@ -69,10 +75,28 @@ impl MappingCommand {
         };
         println!("{}: {mode}", user.login);
         let mut table = Table::new(&["FAMILY", "TARGET", "FROM"]);
-        let custom = [&mapping.haiku, &mapping.sonnet, &mapping.opus, &mapping.other];
-        let targets = [&effective.haiku, &effective.sonnet, &effective.opus, &effective.other];
-        for ((family, target), own) in ["haiku", "sonnet", "opus", "other"].iter().zip(targets).zip(custom) {
-            let from = if mapping.mode == MappingMode::Custom && own.is_some() { "custom" } else { "system" };
+        let custom = [
+            &mapping.haiku,
+            &mapping.sonnet,
+            &mapping.opus,
+            &mapping.other,
+        ];
+        let targets = [
+            &effective.haiku,
+            &effective.sonnet,
+            &effective.opus,
+            &effective.other,
+        ];
+        for ((family, target), own) in ["haiku", "sonnet", "opus", "other"]
+            .iter()
+            .zip(targets)
+            .zip(custom)
+        {
+            let from = if mapping.mode == MappingMode::Custom && own.is_some() {
+                "custom"
+            } else {
+                "system"
+            };
             table.row(vec![(*family).to_owned(), target.clone(), from.to_owned()]);
         }
         println!("{}", table.render());
@@ -85,14 +109,19 @@ fn effective(mapping: &ModelMapping, system: &SystemMapping) -> SystemMapping {
     if mapping.mode == MappingMode::Default {
         return system.clone();
     }
-    let pick = |own: &Option<String>, fallback: &String| own.clone().unwrap_or_else(|| fallback.clone());
+    let pick =
+        |own: &Option<String>, fallback: &String| own.clone().unwrap_or_else(|| fallback.clone());
     let sonnet = pick(&mapping.sonnet, &system.sonnet);
     SystemMapping {
         haiku: pick(&mapping.haiku, &system.haiku),
         opus: pick(&mapping.opus, &system.opus),
         // Other families follow the user's sonnet target when they set no other one.
         other: mapping.other.clone().unwrap_or_else(|| {
-            if mapping.sonnet.is_some() { sonnet.clone() } else { system.other.clone() }
+            if mapping.sonnet.is_some() {
+                sonnet.clone()
+            } else {
+                system.other.clone()
+            }
         }),
         sonnet,
     }

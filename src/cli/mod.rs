@@ -64,7 +64,12 @@ impl Cli {
         }
         let keyring = auth::Keyring::new(database::server_key(&self.config)?);
         let db = Database::open(&self.config).await?;
-        let ctx = Context { db, keyring, config: self.config, json: self.json };
+        let ctx = Context {
+            db,
+            keyring,
+            config: self.config,
+            json: self.json,
+        };
         let result = match command {
             Command::Serve => unreachable!("handled above"),
             Command::Migrate => {
@@ -99,6 +104,9 @@ pub(crate) fn when(at: Option<time::OffsetDateTime>) -> String {
 }
 
 pub(crate) fn timestamp(at: time::OffsetDateTime) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]Z");
-    at.to_offset(time::UtcOffset::UTC).format(format).unwrap_or_else(|_| at.to_string())
+    let format =
+        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]Z");
+    at.to_offset(time::UtcOffset::UTC)
+        .format(format)
+        .unwrap_or_else(|_| at.to_string())
 }

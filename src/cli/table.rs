@@ -7,7 +7,10 @@ pub struct Table {
 
 impl Table {
     pub fn new(headers: &[&'static str]) -> Self {
-        Self { headers: headers.to_vec(), rows: Vec::new() }
+        Self {
+            headers: headers.to_vec(),
+            rows: Vec::new(),
+        }
     }
 
     pub fn row(&mut self, cells: Vec<String>) {
@@ -34,7 +37,11 @@ impl Table {
             padded.join("  ").trim_end().to_owned()
         };
         let mut out = vec![line(self.headers.clone())];
-        out.extend(self.rows.iter().map(|row| line(row.iter().map(String::as_str).collect())));
+        out.extend(
+            self.rows
+                .iter()
+                .map(|row| line(row.iter().map(String::as_str).collect())),
+        );
         out.join("\n")
     }
 }

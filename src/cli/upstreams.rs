@@ -123,8 +123,12 @@ impl UpstreamCommand {
                 upstream_keys::remove(ctx.pool(), user.id, &name).await?;
                 (user.login, format!("removed upstream key {name}"))
             }
-            UpstreamCommand::Enable { login, name } => set_enabled(ctx, &login, &name, true).await?,
-            UpstreamCommand::Disable { login, name } => set_enabled(ctx, &login, &name, false).await?,
+            UpstreamCommand::Enable { login, name } => {
+                set_enabled(ctx, &login, &name, true).await?
+            }
+            UpstreamCommand::Disable { login, name } => {
+                set_enabled(ctx, &login, &name, false).await?
+            }
         };
         if ctx.json {
             let user = users::by_login(ctx.pool(), &login).await?;
@@ -135,10 +139,18 @@ impl UpstreamCommand {
     }
 }
 
-async fn set_enabled(ctx: &Context, login: &str, name: &str, enabled: bool) -> anyhow::Result<(String, String)> {
+async fn set_enabled(
+    ctx: &Context,
+    login: &str,
+    name: &str,
+    enabled: bool,
+) -> anyhow::Result<(String, String)> {
     let user = users::by_login(ctx.pool(), login).await?;
     let key = upstream_keys::by_name(ctx.pool(), user.id, name).await?;
-    let edit = UpstreamEdit { enabled: Some(enabled), ..Default::default() };
+    let edit = UpstreamEdit {
+        enabled: Some(enabled),
+        ..Default::default()
+    };
     upstreams::edit(ctx.pool(), &ctx.keyring, &key, edit).await?;
     let state = if enabled { "enabled" } else { "disabled" };
     Ok((user.login, format!("upstream key {name} {state}")))
@@ -151,11 +163,24 @@ async fn list(ctx: &Context, login: &str) -> anyhow::Result<()> {
         return ctx.print_json(&keys);
     }
     if keys.is_empty() {
-        println!("{} has no upstream keys; add one with `nexus upstream add {} …`", user.login, user.login);
+        println!(
+            "{} has no upstream keys; add one with `nexus upstream add {} …`",
+            user.login, user.login
+        );
         return Ok(());
     }
     let mut table = Table::new(&[
-        "NAME", "PROVIDER", "BASE URL", "KEY", "PRI", "WEIGHT", "STATE", "REQUESTS", "OK%", "FAILS", "LAST USED",
+        "NAME",
+        "PROVIDER",
+        "BASE URL",
+        "KEY",
+        "PRI",
+        "WEIGHT",
+        "STATE",
+        "REQUESTS",
+        "OK%",
+        "FAILS",
+        "LAST USED",
         "LAST ERROR",
     ]);
     for key in &keys {
@@ -183,7 +208,9 @@ fn state(key: &UpstreamKey) -> String {
         return "disabled".to_owned();
     }
     match key.cooldown_until {
-        Some(until) if until > time::OffsetDateTime::now_utc() => format!("cooldown until {}", when(Some(until))),
+        Some(until) if until > time::OffsetDateTime::now_utc() => {
+            format!("cooldown until {}", when(Some(until)))
+        }
         _ => "enabled".to_owned(),
     }
 }
@@ -192,5 +219,8 @@ fn success_rate(key: &UpstreamKey) -> String {
     if key.total_requests == 0 {
         return "-".to_owned();
     }
-    format!("{:.1}", key.success_requests as f64 * 100.0 / key.total_requests as f64)
+    format!(
+        "{:.1}",
+        key.success_requests as f64 * 100.0 / key.total_requests as f64
+    )
 }

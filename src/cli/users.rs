@@ -43,7 +43,13 @@ pub enum UserCommand {
 impl UserCommand {
     pub async fn run(self, ctx: &Context) -> anyhow::Result<()> {
         match self {
-            UserCommand::Add { login, admin, password, name, email } => {
+            UserCommand::Add {
+                login,
+                admin,
+                password,
+                name,
+                email,
+            } => {
                 users::validate_login(&login)?;
                 let password_hash = if password {
                     Some(auth::hash_password(&read_password()?)?)
@@ -53,10 +59,19 @@ impl UserCommand {
                 let mut tx = ctx.pool().begin().await?;
                 let user = users::create(
                     &mut *tx,
-                    &NewUser { login, name, email, password_hash, is_admin: admin, ..Default::default() },
+                    &NewUser {
+                        login,
+                        name,
+                        email,
+                        password_hash,
+                        is_admin: admin,
+                        ..Default::default()
+                    },
                 )
                 .await?;
-                ctx.keyring.issue(&mut *tx, user.id, PRIMARY_KEY_NAME).await?;
+                ctx.keyring
+                    .issue(&mut *tx, user.id, PRIMARY_KEY_NAME)
+                    .await?;
                 tx.commit().await?;
                 if ctx.json {
                     ctx.print_json(&user)
@@ -85,7 +100,9 @@ impl UserCommand {
                         user.login.clone(),
                         kind.to_owned(),
                         if user.is_admin { "yes" } else { "no" }.to_owned(),
-                        user.disabled_at.map_or("active".to_owned(), |at| format!("disabled {}", when(Some(at)))),
+                        user.disabled_at.map_or("active".to_owned(), |at| {
+                            format!("disabled {}", when(Some(at)))
+                        }),
                         timestamp(user.created_at),
                     ]);
                 }
@@ -116,7 +133,11 @@ async fn set_disabled(ctx: &Context, login: &str, disabled: bool) -> anyhow::Res
     if ctx.json {
         return ctx.print_json(&user);
     }
-    println!("{} is {}", user.login, if disabled { "disabled" } else { "enabled" });
+    println!(
+        "{} is {}",
+        user.login,
+        if disabled { "disabled" } else { "enabled" }
+    );
     Ok(())
 }
 

@@ -1,1 +1,13 @@
+//! End-to-end tests of the `nexus` binary and app: real PostgreSQL (the per-test databases
+//! of `sqlx::test`, or the embedded cluster in a temporary data folder), real processes,
+//! real HTTP on 127.0.0.1. One test binary, so one link step.
 
+mod cli_keys;
+mod cli_mapping;
+mod cli_upstreams;
+mod cli_users;
+mod config;
+mod embedded;
+mod health;
+mod helpers;
+mod secrets;

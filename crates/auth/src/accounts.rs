@@ -25,7 +25,10 @@ pub struct Keyring {
 impl Keyring {
     pub fn new(server_key: ServerKey) -> Self {
         let secret_box = SecretBox::new(&server_key);
-        Self { server_key, secret_box }
+        Self {
+            server_key,
+            secret_box,
+        }
     }
 
     pub fn secret_box(&self) -> &SecretBox {
@@ -41,7 +44,9 @@ impl Keyring {
             name: name.to_owned(),
             prefix: key.display_prefix().to_owned(),
             key_hash: key.hash(&self.server_key).0.to_vec(),
-            key_encrypted: self.secret_box.encrypt(Purpose::ApiKey, id, key.expose().as_bytes()),
+            key_encrypted: self
+                .secret_box
+                .encrypt(Purpose::ApiKey, id, key.expose().as_bytes()),
         };
         (key, new)
     }
@@ -59,7 +64,12 @@ impl Keyring {
     }
 
     /// Revokes the user's live key named `name` and issues a new one in one transaction.
-    pub async fn regenerate(&self, pool: &PgPool, user_id: Uuid, name: &str) -> Result<(ApiKey, ApiKeyRow), KeyError> {
+    pub async fn regenerate(
+        &self,
+        pool: &PgPool,
+        user_id: Uuid,
+        name: &str,
+    ) -> Result<(ApiKey, ApiKeyRow), KeyError> {
         let (key, new) = self.prepare(user_id, name);
         let mut conn = pool.acquire().await.map_err(store::Error::from)?;
         let row = api_keys::replace(&mut conn, &new).await?;
@@ -68,19 +78,29 @@ impl Keyring {
 
     /// The full text of a stored key, for its owner's explicit reveal.
     pub fn reveal(&self, row: &ApiKeyRow) -> Result<ApiKey, KeyError> {
-        let text = self.secret_box.decrypt_string(Purpose::ApiKey, row.id, &row.key_encrypted)?;
+        let text = self
+            .secret_box
+            .decrypt_string(Purpose::ApiKey, row.id, &row.key_encrypted)?;
         Ok(ApiKey::parse(&text)?)
     }
 
     /// The user's primary key (the one made at sign-up), revealed.
-    pub async fn primary(&self, pool: &PgPool, user_id: Uuid) -> Result<(ApiKey, ApiKeyRow), KeyError> {
+    pub async fn primary(
+        &self,
+        pool: &PgPool,
+        user_id: Uuid,
+    ) -> Result<(ApiKey, ApiKeyRow), KeyError> {
         let row = api_keys::live_by_name(pool, user_id, PRIMARY_KEY_NAME).await?;
         Ok((self.reveal(&row)?, row))
     }
 
     /// Who a presented key belongs to: `None` for malformed, unknown or revoked keys and
     /// for disabled users.
-    pub async fn authenticate(&self, pool: &PgPool, presented: &str) -> Result<Option<KeyOwner>, KeyError> {
+    pub async fn authenticate(
+        &self,
+        pool: &PgPool,
+        presented: &str,
+    ) -> Result<Option<KeyOwner>, KeyError> {
         let Ok(key) = ApiKey::parse(presented) else {
             return Ok(None);
         };

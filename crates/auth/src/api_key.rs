@@ -39,10 +39,16 @@ impl ApiKey {
 
     /// Checks the shape of a key a client sent. It says nothing of whether the key exists.
     pub fn parse(text: &str) -> Result<Self> {
-        let body = text.strip_prefix(API_KEY_PREFIX).ok_or(Error::MalformedApiKey)?;
+        let body = text
+            .strip_prefix(API_KEY_PREFIX)
+            .ok_or(Error::MalformedApiKey)?;
         let well_formed = body.len() == ENCODED_LEN
-            && body.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            && URL_SAFE_NO_PAD.decode(body).is_ok_and(|raw| raw.len() == 32);
+            && body
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            && URL_SAFE_NO_PAD
+                .decode(body)
+                .is_ok_and(|raw| raw.len() == 32);
         if well_formed {
             Ok(Self(text.to_owned()))
         } else {

@@ -55,7 +55,13 @@ impl SecretBox {
         let aad = associated_data(purpose, id);
         let ciphertext = self
             .cipher
-            .encrypt(&nonce, Payload { msg: plaintext, aad: &aad })
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: plaintext,
+                    aad: &aad,
+                },
+            )
             .expect("AES-GCM encryption of an in-memory buffer cannot fail");
         let mut out = Vec::with_capacity(1 + NONCE_LEN + ciphertext.len());
         out.push(VERSION);
@@ -77,7 +83,13 @@ impl SecretBox {
         let nonce = Nonce::try_from(nonce).map_err(|_| Error::Decrypt)?;
         let aad = associated_data(purpose, id);
         self.cipher
-            .decrypt(&nonce, Payload { msg: ciphertext, aad: &aad })
+            .decrypt(
+                &nonce,
+                Payload {
+                    msg: ciphertext,
+                    aad: &aad,
+                },
+            )
             .map_err(|_| Error::Decrypt)
     }
 
@@ -110,7 +122,9 @@ mod tests {
         let b = sb.encrypt(Purpose::UpstreamSecret, id, b"sk-live-123");
         assert_ne!(a, b, "two encryptions of one secret must differ");
         assert!(!a.windows(11).any(|w| w == b"sk-live-123"));
-        let plain = sb.decrypt_string(Purpose::UpstreamSecret, id, &a).expect("decrypt");
+        let plain = sb
+            .decrypt_string(Purpose::UpstreamSecret, id, &a)
+            .expect("decrypt");
         assert_eq!(plain, "sk-live-123");
     }
 
@@ -132,7 +146,10 @@ mod tests {
         let mut tampered = ct.clone();
         let last = tampered.len() - 1;
         tampered[last] ^= 1;
-        assert!(matches!(sb.decrypt(Purpose::ApiKey, id, &tampered), Err(Error::Decrypt)));
+        assert!(matches!(
+            sb.decrypt(Purpose::ApiKey, id, &tampered),
+            Err(Error::Decrypt)
+        ));
         assert!(sb.decrypt(Purpose::ApiKey, id, &ct[..5]).is_err());
         assert!(sb.decrypt(Purpose::ApiKey, id, &[]).is_err());
         let mut other_version = ct;

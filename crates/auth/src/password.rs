@@ -15,8 +15,11 @@ pub fn hash_password(password: &str) -> Result<String> {
 
 /// Checks a password against a stored PHC string; a malformed hash never verifies.
 pub fn verify_password(password: &str, stored: &str) -> bool {
-    PasswordHash::new(stored)
-        .is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
+    PasswordHash::new(stored).is_ok_and(|hash| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &hash)
+            .is_ok()
+    })
 }
 
 #[cfg(test)]
@@ -31,6 +34,10 @@ mod tests {
         assert!(verify_password("correct horse", &stored));
         assert!(!verify_password("wrong horse", &stored));
         assert!(!verify_password("correct horse", "not a hash"));
-        assert_ne!(stored, hash_password("correct horse").expect("hash"), "salted");
+        assert_ne!(
+            stored,
+            hash_password("correct horse").expect("hash"),
+            "salted"
+        );
     }
 }

@@ -114,13 +114,22 @@ mod tests {
         let from_b64 = ServerKey::parse(&b64).expect("base64");
         assert_eq!(from_hex.0, from_b64.0);
         let b64_nopad = b64.trim_end_matches('=');
-        assert_eq!(ServerKey::parse(b64_nopad).expect("unpadded").0, raw.as_slice());
+        assert_eq!(
+            ServerKey::parse(b64_nopad).expect("unpadded").0,
+            raw.as_slice()
+        );
         assert_eq!(from_hex.to_hex(), hex_text);
     }
 
     #[test]
     fn rejects_wrong_lengths_and_garbage_without_echoing_input() {
-        for bad in ["", "abcd", "zz".repeat(32).as_str(), &"00".repeat(31), &"00".repeat(33)] {
+        for bad in [
+            "",
+            "abcd",
+            "zz".repeat(32).as_str(),
+            &"00".repeat(31),
+            &"00".repeat(33),
+        ] {
             let err = ServerKey::parse(bad).expect_err(bad);
             assert!(matches!(err, Error::BadServerKey));
             assert!(bad.is_empty() || !err.to_string().contains(bad));

@@ -17,6 +17,11 @@ pub async fn connect(options: PgConnectOptions, max_connections: u32) -> Result<
 
 /// Parses a `DATABASE_URL` without ever repeating it (it may hold a password).
 pub fn parse_url(url: &str) -> Result<PgConnectOptions> {
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return Err(Error::Invalid(
+            "DATABASE_URL must start with postgres:// or postgresql://".to_owned(),
+        ));
+    }
     PgConnectOptions::from_str(url).map_err(|_| {
         Error::Invalid(format!(
             "DATABASE_URL is not a valid PostgreSQL URL ({})",
@@ -48,7 +53,9 @@ pub fn redact_url(url: &str) -> String {
 /// Round-trip time of a trivial query: the database health check.
 pub async fn ping(pool: &PgPool) -> Result<Duration> {
     let started = Instant::now();
-    sqlx::query_scalar!("select 1 as \"one!\"").fetch_one(pool).await?;
+    sqlx::query_scalar!("select 1 as \"one!\"")
+        .fetch_one(pool)
+        .await?;
     Ok(started.elapsed())
 }
 

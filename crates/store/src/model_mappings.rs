@@ -68,7 +68,11 @@ pub async fn get(db: impl PgExecutor<'_>, user_id: Uuid) -> Result<ModelMapping>
 
 /// Switches the user to custom mode, setting the given targets and keeping the others.
 /// An empty string clears a slot (it then falls back to the system mapping).
-pub async fn set_custom(db: impl PgExecutor<'_>, user_id: Uuid, targets: &MappingTargets) -> Result<()> {
+pub async fn set_custom(
+    db: impl PgExecutor<'_>,
+    user_id: Uuid,
+    targets: &MappingTargets,
+) -> Result<()> {
     sqlx::query!(
         r#"insert into model_mappings (user_id, mode, haiku, sonnet, opus, other)
            values ($1, 'custom', nullif($2, ''), nullif($3, ''), nullif($4, ''), nullif($5, ''))

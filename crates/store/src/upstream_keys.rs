@@ -114,7 +114,11 @@ pub struct UpstreamKeyChanges {
 }
 
 /// Checks what the database would also refuse, to give a message naming the field.
-pub fn validate_settings(name: Option<&str>, priority: Option<i32>, weight: Option<i32>) -> Result<()> {
+pub fn validate_settings(
+    name: Option<&str>,
+    priority: Option<i32>,
+    weight: Option<i32>,
+) -> Result<()> {
     if let Some(name) = name
         && (name.trim().is_empty() || name.len() > 64)
     {
@@ -123,12 +127,16 @@ pub fn validate_settings(name: Option<&str>, priority: Option<i32>, weight: Opti
     if let Some(p) = priority
         && !PRIORITY_RANGE.contains(&p)
     {
-        return Err(Error::Invalid(format!("priority must be between 0 and 100, got {p}")));
+        return Err(Error::Invalid(format!(
+            "priority must be between 0 and 100, got {p}"
+        )));
     }
     if let Some(w) = weight
         && !WEIGHT_RANGE.contains(&w)
     {
-        return Err(Error::Invalid(format!("weight must be between 1 and 100, got {w}")));
+        return Err(Error::Invalid(format!(
+            "weight must be between 1 and 100, got {w}"
+        )));
     }
     Ok(())
 }

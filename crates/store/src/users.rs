@@ -45,7 +45,9 @@ pub struct NewUser {
 /// Checks a login the way GitHub shapes them: 1–39 of letters, digits and single hyphens.
 pub fn validate_login(login: &str) -> Result<()> {
     let ok = (1..=39).contains(&login.len())
-        && login.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && login
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
         && !login.starts_with('-')
         && !login.ends_with('-')
         && !login.contains("--");
@@ -124,9 +126,11 @@ pub async fn list(db: impl PgExecutor<'_>) -> Result<Vec<User>> {
 }
 
 pub async fn count(db: impl PgExecutor<'_>) -> Result<i64> {
-    Ok(sqlx::query_scalar!(r#"select count(*) as "count!" from users"#)
-        .fetch_one(db)
-        .await?)
+    Ok(
+        sqlx::query_scalar!(r#"select count(*) as "count!" from users"#)
+            .fetch_one(db)
+            .await?,
+    )
 }
 
 /// Disables (`true`) or re-enables a user. Disabling keeps the first disable time.
@@ -151,9 +155,13 @@ pub async fn set_admin(db: impl PgExecutor<'_>, id: Uuid, is_admin: bool) -> Res
 }
 
 pub async fn set_password_hash(db: impl PgExecutor<'_>, id: Uuid, hash: &str) -> Result<()> {
-    sqlx::query!("update users set password_hash = $2 where id = $1", id, hash)
-        .execute(db)
-        .await?;
+    sqlx::query!(
+        "update users set password_hash = $2 where id = $1",
+        id,
+        hash
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }
 

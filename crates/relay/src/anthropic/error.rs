@@ -69,7 +69,10 @@ impl ErrorBody {
     pub fn new(kind: ErrorType, message: impl Into<String>) -> Self {
         Self {
             kind: ErrorTag::Error,
-            error: ErrorDetail { kind, message: message.into() },
+            error: ErrorDetail {
+                kind,
+                message: message.into(),
+            },
         }
     }
 

@@ -24,9 +24,9 @@ const REQUIRED: [&str; 3] = ["initdb", "pg_ctl", "postgres"];
 /// Install folders of the usual packagings, searched after `PATH`. Globs end in `*`
 /// (a version number); the newest version wins.
 const INSTALL_DIRS: [&str; 6] = [
-    "/usr/lib/postgresql/*/bin",   // Debian, Ubuntu
-    "/usr/pgsql-*/bin",            // PGDG RPMs
-    "/usr/local/pgsql/bin",        // built from source
+    "/usr/lib/postgresql/*/bin", // Debian, Ubuntu
+    "/usr/pgsql-*/bin",          // PGDG RPMs
+    "/usr/local/pgsql/bin",      // built from source
     "/opt/homebrew/opt/postgresql@*/bin",
     "/usr/local/opt/postgresql@*/bin",
     "/Applications/Postgres.app/Contents/Versions/latest/bin",
@@ -37,7 +37,9 @@ const INSTALL_DIRS: [&str; 6] = [
 pub fn find(explicit: Option<&Path>, path_var: Option<&str>) -> Result<Binaries> {
     if let Some(dir) = explicit {
         return if has_all(dir) {
-            Ok(Binaries { dir: dir.to_owned() })
+            Ok(Binaries {
+                dir: dir.to_owned(),
+            })
         } else {
             Err(Error::Embedded(format!(
                 "{} does not contain initdb, pg_ctl and postgres",
@@ -49,8 +51,15 @@ pub fn find(explicit: Option<&Path>, path_var: Option<&str>) -> Result<Binaries>
         .into_iter()
         .flat_map(std::env::split_paths)
         .find(|dir| has_all(dir));
-    let installed = || INSTALL_DIRS.iter().find_map(|pattern| newest_match(pattern));
-    on_path.or_else(installed).map(|dir| Binaries { dir }).ok_or_else(not_installed)
+    let installed = || {
+        INSTALL_DIRS
+            .iter()
+            .find_map(|pattern| newest_match(pattern))
+    };
+    on_path
+        .or_else(installed)
+        .map(|dir| Binaries { dir })
+        .ok_or_else(not_installed)
 }
 
 fn not_installed() -> Error {
@@ -88,7 +97,9 @@ fn newest_match(pattern: &str) -> Option<PathBuf> {
         .ok()?
         .filter_map(|entry| {
             let name = entry.ok()?.file_name().into_string().ok()?;
-            let version = name.strip_prefix(component_prefix)?.strip_suffix(component_suffix)?;
+            let version = name
+                .strip_prefix(component_prefix)?
+                .strip_suffix(component_suffix)?;
             let dir = parent.join(&name).join(tail);
             has_all(&dir).then(|| (version_key(version), dir))
         })
@@ -99,7 +110,10 @@ fn newest_match(pattern: &str) -> Option<PathBuf> {
 
 /// "15" → [15], "9.6" → [9, 6]: numeric order, so 15 beats 9.6.
 fn version_key(version: &str) -> Vec<u64> {
-    version.split('.').map(|part| part.parse().unwrap_or(0)).collect()
+    version
+        .split('.')
+        .map(|part| part.parse().unwrap_or(0))
+        .collect()
 }
 
 #[cfg(test)]

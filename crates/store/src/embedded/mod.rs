@@ -36,6 +36,7 @@ const MAX_LOG_BYTES: u64 = 10 * 1024 * 1024;
 const CLUSTER_DIR: &str = "postgres";
 const LOG_FILE: &str = "nexus-postgres.log";
 const SETTINGS_FILE: &str = "nexus.conf";
+const START_ATTEMPTS: u32 = 3;
 
 /// A running embedded cluster, used by this process until [`EmbeddedPostgres::close`].
 #[derive(Debug)]
@@ -69,11 +70,21 @@ impl EmbeddedPostgres {
         let bins = binaries::find(bin_dir, path_var.as_deref())?;
 
         let transition = lock_file(&data_dir.join("postgres.lock"))?;
-        transition.lock().map_err(|e| io_error("lock", &data_dir, &e))?;
+        transition
+            .lock()
+            .map_err(|e| io_error("lock", &data_dir, &e))?;
         let users_lock = lock_file(&data_dir.join("postgres.users"))?;
-        users_lock.lock_shared().map_err(|e| io_error("lock", &data_dir, &e))?;
+        users_lock
+            .lock_shared()
+            .map_err(|e| io_error("lock", &data_dir, &e))?;
 
-        let cluster = Self { data_dir, pgdata, bins, owner, users_lock };
+        let cluster = Self {
+            data_dir,
+            pgdata,
+            bins,
+            owner,
+            users_lock,
+        };
         if !cluster.pgdata.join("PG_VERSION").exists() {
             cluster.init()?;
         }
@@ -106,7 +117,9 @@ impl EmbeddedPostgres {
                 .fetch_one(&mut conn)
                 .await?;
         if !exists {
-            sqlx::query("create database nexus").execute(&mut conn).await?;
+            sqlx::query("create database nexus")
+                .execute(&mut conn)
+                .await?;
         }
         conn.close().await?;
         Ok(())
@@ -126,8 +139,12 @@ impl EmbeddedPostgres {
     /// using it. Returns whether it stopped the cluster. Blocking.
     pub fn close(self) -> Result<bool> {
         let transition = lock_file(&self.data_dir.join("postgres.lock"))?;
-        transition.lock().map_err(|e| io_error("lock", &self.data_dir, &e))?;
-        self.users_lock.unlock().map_err(|e| io_error("unlock", &self.data_dir, &e))?;
+        transition
+            .lock()
+            .map_err(|e| io_error("lock", &self.data_dir, &e))?;
+        self.users_lock
+            .unlock()
+            .map_err(|e| io_error("unlock", &self.data_dir, &e))?;
         match self.users_lock.try_lock() {
             Ok(()) => {
                 let stopped = self.stop()?;
@@ -159,7 +176,15 @@ impl EmbeddedPostgres {
             .command(&self.bins.initdb(), &self.pgdata)
             .arg("-D")
             .arg(&self.pgdata)
-            .args(["-U", SUPERUSER, "--auth=trust", "-E", "UTF8", "--locale=C", "--no-instructions"])
+            .args([
+                "-U",
+                SUPERUSER,
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-instructions",
+            ])
             .output()
             .map_err(|e| io_error("run", &self.bins.initdb(), &e))?;
         check_output("initdb", &output)?;
@@ -168,8 +193,11 @@ impl EmbeddedPostgres {
             .append(true)
             .open(&conf)
             .map_err(|e| io_error("open", &conf, &e))?;
-        writeln!(file, "\n# Written by Nexus at each start.\ninclude_if_exists = '{SETTINGS_FILE}'")
-            .map_err(|e| io_error("write", &conf, &e))?;
+        writeln!(
+            file,
+            "\n# Written by Nexus at each start.\ninclude_if_exists = '{SETTINGS_FILE}'"
+        )
+        .map_err(|e| io_error("write", &conf, &e))?;
         Ok(())
     }
 
@@ -181,19 +209,38 @@ impl EmbeddedPostgres {
             let _ = fs::rename(&log, log.with_extension("log.old"));
         }
         tracing::info!(dir = %self.pgdata.display(), "starting the embedded PostgreSQL");
-        let output = self
-            .owner
-            .command(&self.bins.pg_ctl(), &self.pgdata)
-            .arg("-D")
-            .arg(&self.pgdata)
-            .arg("-l")
-            .arg(&log)
-            .args(["-w", "-t", "120", "-s", "start"])
-            .output()
-            .map_err(|e| io_error("run", &self.bins.pg_ctl(), &e))?;
-        check_output("pg_ctl start", &output).map_err(|err| {
-            Error::Embedded(format!("{err}\nlast lines of {}:\n{}", log.display(), tail(&log, 15)))
-        })
+        let mut attempt = 1;
+        loop {
+            let output = self
+                .owner
+                .command(&self.bins.pg_ctl(), &self.pgdata)
+                .arg("-D")
+                .arg(&self.pgdata)
+                .arg("-l")
+                .arg(&log)
+                .args(["-w", "-t", "120", "-s", "start"])
+                .output()
+                .map_err(|e| io_error("run", &self.bins.pg_ctl(), &e))?;
+            match check_output("pg_ctl start", &output) {
+                Ok(()) => return Ok(()),
+                // After a crash, server processes of the dead postmaster may hold its shared
+                // memory for a moment longer; PostgreSQL then refuses to start. They exit
+                // once they notice the postmaster is gone.
+                Err(_) if attempt < START_ATTEMPTS => {
+                    tracing::warn!(attempt, "PostgreSQL did not start; trying again");
+                    process::remove_stale_files(&self.pgdata);
+                    std::thread::sleep(std::time::Duration::from_secs(2));
+                    attempt += 1;
+                }
+                Err(err) => {
+                    return Err(Error::Embedded(format!(
+                        "{err}\nlast lines of {}:\n{}",
+                        log.display(),
+                        tail(&log, 15)
+                    )));
+                }
+            }
+        }
     }
 
     fn stop(&self) -> Result<bool> {
@@ -242,8 +289,11 @@ fn prepare_data_dir(data_dir: &Path, owner: &Owner) -> Result<PathBuf> {
             .permissions()
             .mode();
         if mode & 0o001 == 0 {
-            fs::set_permissions(&data_dir, fs::Permissions::from_mode((mode & 0o777) | 0o001))
-                .map_err(|e| io_error("set permissions of", &data_dir, &e))?;
+            fs::set_permissions(
+                &data_dir,
+                fs::Permissions::from_mode((mode & 0o777) | 0o001),
+            )
+            .map_err(|e| io_error("set permissions of", &data_dir, &e))?;
         }
     }
     Ok(data_dir)

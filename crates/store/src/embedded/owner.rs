@@ -30,7 +30,11 @@ impl Owner {
             .iter()
             .find_map(|name| User::from_name(name).ok().flatten())
             .filter(|user| !user.uid.is_root())
-            .map(|user| Owner::System { name: user.name, uid: user.uid, gid: user.gid })
+            .map(|user| Owner::System {
+                name: user.name,
+                uid: user.uid,
+                gid: user.gid,
+            })
             .ok_or_else(|| {
                 Error::Embedded(
                     "running as root, the embedded database needs an unprivileged `postgres` \
@@ -69,7 +73,9 @@ impl Owner {
             return Ok(());
         };
         for ancestor in dir.ancestors().skip(1) {
-            let Ok(meta) = std::fs::metadata(ancestor) else { continue };
+            let Ok(meta) = std::fs::metadata(ancestor) else {
+                continue;
+            };
             let mode = meta.permissions().mode();
             let others_may_enter = mode & 0o001 != 0;
             let owner_may_enter = meta.uid() == uid.as_raw() && mode & 0o100 != 0;

@@ -18,6 +18,15 @@ fn is_postmaster_of(pid: u32, pgdata: &Path) -> bool {
         // No procfs (macOS): the best test left is whether the pid is alive.
         return nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), None).is_ok();
     }
+    // A zombie still has its /proc entry until reaped, and reaping may never come when
+    // our parent is not the postmaster's (pg_ctl daemonises it).
+    let Ok(stat) = fs::read_to_string(proc_dir.join("stat")) else {
+        return false;
+    };
+    let state = stat.rsplit(')').next().unwrap_or("").trim_start();
+    if state.starts_with('Z') || state.starts_with('X') {
+        return false;
+    }
     let Ok(comm) = fs::read_to_string(proc_dir.join("comm")) else {
         return false;
     };
@@ -25,7 +34,10 @@ fn is_postmaster_of(pid: u32, pgdata: &Path) -> bool {
         return false;
     }
     // The postmaster works in its data folder; a postgres of another cluster does not.
-    match (fs::read_link(proc_dir.join("cwd")), fs::canonicalize(pgdata)) {
+    match (
+        fs::read_link(proc_dir.join("cwd")),
+        fs::canonicalize(pgdata),
+    ) {
         (Ok(cwd), Ok(dir)) => cwd == dir,
         _ => true,
     }
