@@ -47,7 +47,7 @@ pub struct Config {
     /// The URL users reach Nexus at (used in OAuth redirects, shell snippets and to
     /// mark cookies Secure). Default: http://<listen address>.
     #[arg(long, env = "NEXUS_PUBLIC_URL", global = true)]
-    pub public_url: Option<Url>,
+    pub public_url: Option<String>,
 
     /// Days gateway logs are kept.
     #[arg(long, env = "NEXUS_LOG_RETENTION_DAYS", default_value_t = 30, global = true,
@@ -156,6 +156,31 @@ pub struct SystemMapping {
 }
 
 impl Config {
+    /// Treats empty values as unset: `FOO=` in a compose file or a `.env` means "no value".
+    pub fn normalized(mut self) -> Self {
+        for value in [
+            &mut self.database_url,
+            &mut self.secret_key,
+            &mut self.public_url,
+            &mut self.github_client_id,
+            &mut self.github_client_secret,
+            &mut self.default_other,
+        ] {
+            if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+                *value = None;
+            }
+        }
+        if self
+            .postgres_bin
+            .as_ref()
+            .is_some_and(|p| p.as_os_str().is_empty())
+        {
+            self.postgres_bin = None;
+        }
+        self.admin_logins.retain(|login| !login.trim().is_empty());
+        self
+    }
+
     /// Checks what clap cannot: combinations, and values whose shape depends on others.
     /// Messages never repeat a secret.
     pub fn validate(&self) -> anyhow::Result<()> {
@@ -174,7 +199,8 @@ impl Config {
             }
         }
         if let Some(url) = &self.public_url
-            && !matches!(url.scheme(), "http" | "https")
+            && !Url::parse(url)
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
         {
             anyhow::bail!("NEXUS_PUBLIC_URL must be an http or https URL");
         }
@@ -225,7 +251,11 @@ impl Config {
 
     /// The public URL, defaulting to the listen address.
     pub fn public_url(&self) -> Url {
-        self.public_url.clone().unwrap_or_else(|| {
+        let configured = self
+            .public_url
+            .as_deref()
+            .and_then(|url| Url::parse(url).ok());
+        configured.unwrap_or_else(|| {
             Url::parse(&format!("http://{}", self.listen))
                 .expect("a socket address makes a valid URL")
         })

@@ -56,7 +56,8 @@ pub struct Context {
 }
 
 impl Cli {
-    pub async fn run(self) -> anyhow::Result<()> {
+    pub async fn run(mut self) -> anyhow::Result<()> {
+        self.config = self.config.normalized();
         self.config.validate()?;
         let command = self.command.unwrap_or(Command::Serve);
         if let Command::Serve = command {

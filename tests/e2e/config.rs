@@ -59,6 +59,36 @@ fn invalid_configuration_gets_one_clear_line() {
             );
         }
     }
+    // Empty values, as compose files and .env files write them, mean "unset".
+    let out = nexus()
+        .envs([
+            ("GITHUB_CLIENT_ID", ""),
+            ("GITHUB_CLIENT_SECRET", ""),
+            ("NEXUS_ADMIN_LOGINS", ""),
+            ("NEXUS_PUBLIC_URL", ""),
+            ("NEXUS_DEFAULT_OTHER", ""),
+            ("NEXUS_SECRET_KEY", ""),
+            ("DATABASE_URL", ""),
+        ])
+        .args(["--help"])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = nexus()
+        .envs([
+            ("GITHUB_CLIENT_ID", ""),
+            ("NEXUS_ADMIN_LOGINS", ""),
+            ("NEXUS_PUBLIC_URL", ""),
+        ])
+        .env("NEXUS_DATA_DIR", tmp.path().join("d"))
+        .env("NEXUS_POSTGRES_BIN", tmp.path())
+        .args(["user", "list"])
+        .output()
+        .expect("run");
+    // Validation passes; it fails later, on the (deliberately empty) PostgreSQL folder.
+    let err = expect_failure(&["user", "list"], &out);
+    assert!(err.contains("does not contain initdb"), "{err}");
     // clap's own checks name the variable.
     let out = nexus()
         .env("NEXUS_LOG_RETENTION_DAYS", "0")

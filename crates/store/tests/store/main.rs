@@ -1,0 +1,5 @@
+//! The store against a real PostgreSQL: one database per test (`sqlx::test`), created on
+//! the server `scripts/test.sh` starts. One test binary, so one link step.
+
+mod accounts;
+mod partitions;
