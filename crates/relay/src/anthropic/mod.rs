@@ -1,5 +1,14 @@
 //! Anthropic Messages API shapes.
 
 mod error;
+mod request;
+mod response;
 
-pub use error::{ErrorBody, ErrorType};
+pub use error::{ErrorBody, ErrorDetail, ErrorType};
+pub use request::{
+    Block, Content, Message, MessagesRequest, Metadata, OutputConfig, Role, Source, System, Thinking, Tool,
+    ToolChoice, ToolResultContent, parse_request,
+};
+pub use response::{
+    BlockStart, Delta, MessageDeltaBody, MessagesResponse, ResponseBlock, StopReason, StreamEvent, Usage,
+};
