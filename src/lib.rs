@@ -5,6 +5,8 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod database;
+pub mod gateway;
+pub mod log_writer;
 mod maintenance;
 mod server;
 pub mod telemetry;

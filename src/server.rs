@@ -9,10 +9,13 @@ use tokio::net::TcpListener;
 use crate::app::{self, AppState};
 use crate::config::Config;
 use crate::database::{self, Database};
+use crate::log_writer::LogWriter;
 use crate::maintenance;
 
 /// How long in-flight requests may run on after a stop signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+/// How long queued gateway logs may take to reach the database at shutdown.
+const LOG_FLUSH_LIMIT: Duration = Duration::from_secs(10);
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let keyring = auth::Keyring::new(database::server_key(&config)?);
@@ -33,7 +36,8 @@ async fn serve(config: &Config, db: &Database, keyring: auth::Keyring) -> anyhow
         .with_context(|| format!("could not listen on {}", config.listen))?;
     let address = listener.local_addr()?;
     let maintenance = tokio::spawn(maintenance::run_periodically(db.pool.clone()));
-    let state = AppState::new(db.pool.clone(), config.clone(), keyring);
+    let (logs, log_task) = LogWriter::spawn(db.pool.clone());
+    let state = AppState::new(db.pool.clone(), config.clone(), keyring, logs);
     tracing::info!(%address, public_url = %config.public_url(), "Nexus is listening");
     print_first_run_hint(config, db).await;
     let result = app::serve(
@@ -44,6 +48,14 @@ async fn serve(config: &Config, db: &Database, keyring: auth::Keyring) -> anyhow
     )
     .await;
     maintenance.abort();
+    // The router and every handler's copy of the writer are gone: the writer drains its
+    // queue and stops.
+    if tokio::time::timeout(LOG_FLUSH_LIMIT, log_task)
+        .await
+        .is_err()
+    {
+        tracing::error!("gateway logs were still being written at shutdown");
+    }
     Ok(result?)
 }
 

@@ -20,6 +20,7 @@ use tower_http::sensitive_headers::SetSensitiveHeadersLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
+use crate::log_writer::LogWriter;
 
 /// Shared by every handler; cheap to clone.
 #[derive(Clone)]
@@ -27,15 +28,26 @@ pub struct AppState {
     pub pool: store::PgPool,
     pub config: Arc<Config>,
     pub keyring: auth::Keyring,
+    /// The one pooled client for every upstream call.
+    pub http: reqwest::Client,
+    pub logs: LogWriter,
     pub started: Instant,
 }
 
 impl AppState {
-    pub fn new(pool: store::PgPool, config: Config, keyring: auth::Keyring) -> Self {
+    pub fn new(
+        pool: store::PgPool,
+        config: Config,
+        keyring: auth::Keyring,
+        logs: LogWriter,
+    ) -> Self {
+        let http = crate::gateway::upstream::client(config.allow_private_upstreams);
         Self {
             pool,
             config: Arc::new(config),
             keyring,
+            http,
+            logs,
             started: Instant::now(),
         }
     }
@@ -52,6 +64,7 @@ pub fn router(state: AppState) -> Router {
     ];
     Router::new()
         .merge(health::router())
+        .merge(crate::gateway::router())
         .fallback(errors::not_found)
         .layer(
             ServiceBuilder::new()

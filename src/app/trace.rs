@@ -16,8 +16,8 @@ pub fn make_span<B>(request: &Request<B>) -> Span {
         .and_then(|value| value.to_str().ok())
         .unwrap_or("");
     if route == "/health" {
-        tracing::debug_span!("request", method = %request.method(), route, request_id)
+        tracing::debug_span!("request", method = %request.method(), route, request_id, user = tracing::field::Empty)
     } else {
-        tracing::info_span!("request", method = %request.method(), route, request_id)
+        tracing::info_span!("request", method = %request.method(), route, request_id, user = tracing::field::Empty)
     }
 }

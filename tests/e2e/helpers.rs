@@ -155,7 +155,8 @@ impl TestApp {
             .into_iter()
             .chain(options.iter().copied());
         let cli = <nexus::cli::Cli as clap::Parser>::try_parse_from(args).expect("config");
-        let state = nexus::app::AppState::new(pool, cli.config.normalized(), keyring());
+        let (logs, _writer) = nexus::log_writer::LogWriter::spawn(pool.clone());
+        let state = nexus::app::AppState::new(pool, cli.config.normalized(), keyring(), logs);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");

@@ -2,12 +2,16 @@
 //! of `sqlx::test`, or the embedded cluster in a temporary data folder), real processes,
 //! real HTTP on 127.0.0.1. One test binary, so one link step.
 
+mod claude_code;
 mod cli_keys;
 mod cli_mapping;
 mod cli_upstreams;
 mod cli_users;
 mod config;
 mod embedded;
+mod gateway;
 mod health;
 mod helpers;
+mod mock_upstream;
+mod recording_proxy;
 mod secrets;

@@ -2,3 +2,6 @@
 //! protocols it translates to. Pure types and functions; no database, no server state.
 
 pub mod anthropic;
+pub mod openai;
+pub mod testing;
+pub mod tool_names;

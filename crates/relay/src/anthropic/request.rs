@@ -90,7 +90,11 @@ impl System {
     pub fn texts(&self) -> Vec<String> {
         match self {
             System::Text(text) => vec![text.clone()],
-            System::Blocks(blocks) => blocks.iter().filter_map(Block::text).map(str::to_owned).collect(),
+            System::Blocks(blocks) => blocks
+                .iter()
+                .filter_map(Block::text)
+                .map(str::to_owned)
+                .collect(),
         }
     }
 }
@@ -153,15 +157,24 @@ impl Block {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Source {
-    Base64 { media_type: String, data: String },
-    Url { url: String },
+    Base64 {
+        media_type: String,
+        data: String,
+    },
+    Url {
+        url: String,
+    },
     Text {
         #[serde(default)]
         media_type: Option<String>,
         data: String,
     },
-    Content { content: Content },
-    File { file_id: String },
+    Content {
+        content: Content,
+    },
+    File {
+        file_id: String,
+    },
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -216,9 +229,16 @@ pub enum ToolChoice {
 impl ToolChoice {
     pub fn disables_parallel_tool_use(&self) -> bool {
         match self {
-            ToolChoice::Auto { disable_parallel_tool_use }
-            | ToolChoice::Any { disable_parallel_tool_use }
-            | ToolChoice::Tool { disable_parallel_tool_use, .. } => disable_parallel_tool_use.unwrap_or(false),
+            ToolChoice::Auto {
+                disable_parallel_tool_use,
+            }
+            | ToolChoice::Any {
+                disable_parallel_tool_use,
+            }
+            | ToolChoice::Tool {
+                disable_parallel_tool_use,
+                ..
+            } => disable_parallel_tool_use.unwrap_or(false),
             ToolChoice::None => false,
         }
     }
@@ -316,8 +336,12 @@ mod tests {
             let text = std::fs::read_to_string(&path).expect("read");
             for line in text.lines() {
                 let record: Value = serde_json::from_str(line).expect("jsonl");
-                let Some(body) = record.get("body").filter(|b| b.is_object()) else { continue };
-                let count_tokens = record["path"].as_str().is_some_and(|p| p.ends_with("count_tokens"));
+                let Some(body) = record.get("body").filter(|b| b.is_object()) else {
+                    continue;
+                };
+                let count_tokens = record["path"]
+                    .as_str()
+                    .is_some_and(|p| p.ends_with("count_tokens"));
                 let bytes = serde_json::to_vec(body).expect("serialise");
                 let request = parse_request(&bytes, !count_tokens)
                     .unwrap_or_else(|e| panic!("{}: {}", path.display(), e.error.message));
@@ -331,22 +355,41 @@ mod tests {
     #[test]
     fn errors_name_the_field() {
         let cases = [
-            (r#"{"model":"m","max_tokens":5,"messages":[{"role":"user","content":5}]}"#, "messages[0].content"),
-            (r#"{"model":"m","max_tokens":"x","messages":[]}"#, "max_tokens"),
+            (
+                r#"{"model":"m","max_tokens":5,"messages":[{"role":"user","content":5}]}"#,
+                "messages[0].content",
+            ),
+            (
+                r#"{"model":"m","max_tokens":"x","messages":[]}"#,
+                "max_tokens",
+            ),
             (r#"{"max_tokens":5,"messages":[]}"#, "model"),
-            (r#"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#, "max_tokens: field required"),
-            (r#"{"model":"m","max_tokens":5,"messages":[{"role":"robot","content":"hi"}]}"#, "messages[0].role"),
+            (
+                r#"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#,
+                "max_tokens: field required",
+            ),
+            (
+                r#"{"model":"m","max_tokens":5,"messages":[{"role":"robot","content":"hi"}]}"#,
+                "messages[0].role",
+            ),
             (
                 r#"{"model":"m","max_tokens":5,"messages":[{"role":"user","content":[{"type":"image","source":{"type":"base64"}}]}]}"#,
                 "messages[0].content",
             ),
-            (r#"{"model":"m","max_tokens":5,"messages":[]}"#, "messages: at least one"),
+            (
+                r#"{"model":"m","max_tokens":5,"messages":[]}"#,
+                "messages: at least one",
+            ),
             (r#"{"model":"m", "#, "not valid JSON"),
         ];
         for (body, expected) in cases {
             let err = parse_request(body.as_bytes(), true).expect_err(body);
             assert_eq!(err.error.kind, ErrorType::InvalidRequestError);
-            assert!(err.error.message.contains(expected), "{body}: {}", err.error.message);
+            assert!(
+                err.error.message.contains(expected),
+                "{body}: {}",
+                err.error.message
+            );
         }
     }
 
@@ -367,7 +410,9 @@ mod tests {
         assert!(!tools[0].is_custom());
         assert!(tools[1].is_custom());
         assert_eq!(request.messages[1].role, Role::System);
-        let Content::Blocks(blocks) = &request.messages[0].content else { panic!("blocks") };
+        let Content::Blocks(blocks) = &request.messages[0].content else {
+            panic!("blocks")
+        };
         assert!(matches!(blocks[1], Block::Other));
     }
 }

@@ -1,0 +1,144 @@
+//! Which upstream model a requested model name goes to (design §6).
+
+use store::model_mappings::{MappingMode, ModelMapping};
+
+use crate::config::SystemMapping;
+
+/// The family slot a Claude model name falls in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    Haiku,
+    Sonnet,
+    Opus,
+    /// Any other Claude family (`claude-fable-…` and those still to come).
+    Other,
+}
+
+/// The family of a Claude model name, or `None` for a name that is not Claude's (which
+/// is passed through unchanged: clients may name an upstream model directly).
+pub fn family(model: &str) -> Option<Family> {
+    let lower = model.to_ascii_lowercase();
+    if lower.contains("haiku") {
+        Some(Family::Haiku)
+    } else if lower.contains("sonnet") {
+        Some(Family::Sonnet)
+    } else if lower.contains("opus") {
+        Some(Family::Opus)
+    } else if lower.starts_with("claude") {
+        Some(Family::Other)
+    } else {
+        None
+    }
+}
+
+/// The target model for `requested`, or the error message the client gets.
+pub fn target_model(
+    requested: &str,
+    user: &ModelMapping,
+    system: &SystemMapping,
+) -> Result<String, String> {
+    let Some(family) = family(requested) else {
+        return Ok(requested.to_owned());
+    };
+    let custom = user.mode == MappingMode::Custom;
+    let own = |slot: &Option<String>| {
+        if custom {
+            slot.clone().filter(|t| !t.trim().is_empty())
+        } else {
+            None
+        }
+    };
+    let target = match family {
+        Family::Haiku => own(&user.haiku).unwrap_or_else(|| system.haiku.clone()),
+        Family::Sonnet => own(&user.sonnet).unwrap_or_else(|| system.sonnet.clone()),
+        Family::Opus => own(&user.opus).unwrap_or_else(|| system.opus.clone()),
+        // Other families follow the user's sonnet target when they set no other one.
+        Family::Other => own(&user.other)
+            .or_else(|| own(&user.sonnet))
+            .unwrap_or_else(|| system.other.clone()),
+    };
+    if target.trim().is_empty() {
+        return Err(format!("No model mapping found for: {requested}"));
+    }
+    Ok(target)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn system() -> SystemMapping {
+        SystemMapping {
+            haiku: "sys-h".into(),
+            sonnet: "sys-s".into(),
+            opus: "sys-o".into(),
+            other: "sys-s".into(),
+        }
+    }
+
+    #[test]
+    fn families_by_name() {
+        assert_eq!(family("claude-haiku-5-5"), Some(Family::Haiku));
+        assert_eq!(family("claude-3-5-Sonnet-20241022"), Some(Family::Sonnet));
+        assert_eq!(family("claude-opus-5-5[1m]"), Some(Family::Opus));
+        assert_eq!(family("claude-fable-5-2"), Some(Family::Other));
+        assert_eq!(family("deepseek-chat"), None);
+        assert_eq!(family("my-gateway-model"), None);
+    }
+
+    #[test]
+    fn default_custom_and_passthrough() {
+        let default = ModelMapping::default();
+        assert_eq!(
+            target_model("claude-haiku-5-5", &default, &system()).as_deref(),
+            Ok("sys-h")
+        );
+        assert_eq!(
+            target_model("claude-fable-5-2", &default, &system()).as_deref(),
+            Ok("sys-s")
+        );
+        assert_eq!(
+            target_model("gpt-5", &default, &system()).as_deref(),
+            Ok("gpt-5")
+        );
+        let custom = ModelMapping {
+            mode: MappingMode::Custom,
+            haiku: Some("deepseek-chat".into()),
+            sonnet: Some("deepseek-reasoner".into()),
+            opus: None,
+            other: None,
+        };
+        assert_eq!(
+            target_model("claude-haiku-5-5", &custom, &system()).as_deref(),
+            Ok("deepseek-chat")
+        );
+        assert_eq!(
+            target_model("claude-opus-5-5", &custom, &system()).as_deref(),
+            Ok("sys-o")
+        );
+        assert_eq!(
+            target_model("claude-fable-5-2", &custom, &system()).as_deref(),
+            Ok("deepseek-reasoner")
+        );
+        // Stored targets are ignored in default mode.
+        let switched_back = ModelMapping {
+            mode: MappingMode::Default,
+            ..custom
+        };
+        assert_eq!(
+            target_model("claude-haiku-5-5", &switched_back, &system()).as_deref(),
+            Ok("sys-h")
+        );
+    }
+
+    #[test]
+    fn no_target_anywhere_is_an_error() {
+        let empty = SystemMapping {
+            haiku: String::new(),
+            ..system()
+        };
+        let err = target_model("claude-haiku-5-5", &ModelMapping::default(), &empty)
+            .expect_err("no mapping");
+        assert_eq!(err, "No model mapping found for: claude-haiku-5-5");
+    }
+}

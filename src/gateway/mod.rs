@@ -1,0 +1,29 @@
+//! The Anthropic-compatible gateway API that Claude Code talks to.
+
+mod auth;
+mod count_tokens;
+mod error;
+mod mapping;
+mod messages;
+mod models;
+mod record;
+mod routing;
+pub mod upstream;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::app::AppState;
+
+pub use error::GatewayError;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/messages", post(messages::create_message))
+        .route(
+            "/v1/messages/count_tokens",
+            post(count_tokens::count_tokens),
+        )
+        .route("/v1/models", get(models::list))
+        .route("/v1/models/{id}", get(models::get))
+}

@@ -1,0 +1,210 @@
+//! The real Claude Code CLI (pinned; installed by scripts/test.sh, found through
+//! NEXUS_CLAUDE_BIN) through Nexus to the mock upstream: a text turn, a tool loop, and a
+//! large file read — with an upstream that streams and one that answers whole.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::Value;
+use sqlx::PgPool;
+
+use crate::helpers::{TestApp, keyring};
+use crate::mock_upstream::MockUpstream;
+use crate::recording_proxy::RecordingProxy;
+
+struct Env {
+    /// Kept alive for the test; reached through the proxy.
+    _app: TestApp,
+    /// Claude Code talks to this, which passes everything on to the app.
+    proxy: RecordingProxy,
+    key: String,
+    home: tempfile::TempDir,
+}
+
+async fn env(pool: PgPool, json_only: bool) -> (Env, MockUpstream) {
+    let upstream = MockUpstream::start().await;
+    upstream.think(json_only);
+    let user = store::users::create(
+        &pool,
+        &store::users::NewUser {
+            login: "coder".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("user");
+    let (key, _) = keyring()
+        .issue(&pool, user.id, "default")
+        .await
+        .expect("key");
+    nexus::upstreams::add(
+        &pool,
+        &keyring(),
+        user.id,
+        nexus::upstreams::UpstreamInput {
+            name: "mock".into(),
+            provider: store::upstream_keys::Provider::Openai,
+            base_url: upstream.base_url.clone(),
+            secret: "sk-mock-for-claude-code".into(),
+            priority: 50,
+            weight: 1,
+            enabled: true,
+        },
+    )
+    .await
+    .expect("upstream");
+    store::model_mappings::set_custom(
+        &pool,
+        user.id,
+        &store::model_mappings::MappingTargets {
+            haiku: Some("mock-small".into()),
+            sonnet: Some("mock-large".into()),
+            opus: Some("mock-large".into()),
+            other: None,
+        },
+    )
+    .await
+    .expect("mapping");
+    let app = TestApp::spawn_with(pool, &["--allow-private-upstreams", "true"]).await;
+    let home = tempfile::tempdir().expect("home");
+    let proxy = RecordingProxy::start(&app.address).await;
+    (
+        Env {
+            _app: app,
+            proxy,
+            key: key.expose().to_owned(),
+            home,
+        },
+        upstream,
+    )
+}
+
+/// Runs `claude -p PROMPT --output-format json` in `workdir` and returns its JSON result.
+async fn claude(env: &Env, prompt: &str, workdir: &Path, extra: &[&str]) -> Value {
+    let bin = std::env::var("NEXUS_CLAUDE_BIN").expect(
+        "NEXUS_CLAUDE_BIN is set by scripts/test.sh, which installs the pinned Claude Code",
+    );
+    let mut cmd = tokio::process::Command::new(bin);
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", env.home.path())
+        .env("ANTHROPIC_BASE_URL", &env.proxy.address)
+        .env("ANTHROPIC_API_KEY", &env.key)
+        .env("DISABLE_TELEMETRY", "1")
+        .env("DISABLE_ERROR_REPORTING", "1")
+        .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
+        .current_dir(workdir)
+        .args(["-p", prompt, "--output-format", "json"])
+        .args(extra)
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true);
+    let output = tokio::time::timeout(Duration::from_secs(180), cmd.output())
+        .await
+        .expect("Claude Code finished in time")
+        .expect("Claude Code ran");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "claude failed ({}):\n{stdout}\n{stderr}",
+        output.status
+    );
+    let result: Value = serde_json::from_str(stdout.trim())
+        .unwrap_or_else(|_| panic!("not JSON: {stdout}\n{stderr}"));
+    assert_eq!(result["is_error"], false, "{result}");
+    result
+}
+
+async fn three_scenarios(pool: PgPool, json_only: bool) {
+    let (env, upstream) = env(pool, json_only).await;
+    let work = tempfile::tempdir().expect("workdir");
+
+    let result = claude(&env, "Say hello", work.path(), &[]).await;
+    assert!(
+        result["result"]
+            .as_str()
+            .expect("result")
+            .contains("Hello from the mock model."),
+        "{result}"
+    );
+
+    let result = claude(
+        &env,
+        "Please run-echo now",
+        work.path(),
+        &["--allowedTools", "Bash(echo:*)"],
+    )
+    .await;
+    assert!(
+        result["result"]
+            .as_str()
+            .expect("result")
+            .contains("The tool said: hello-from-tool"),
+        "{result}"
+    );
+
+    let file = work.path().join("notes.txt");
+    let mut text = String::from("line 0: the marker word is PERIWINKLE\n");
+    for i in 1..3000 {
+        text.push_str(&format!(
+            "line {i}: lorem gamma ipsum alpha beta gateway beta lorem stream alpha gateway delta\n"
+        ));
+    }
+    std::fs::write(&file, text).expect("write file");
+    let prompt = format!("Please read-file {} and tell me the marker", file.display());
+    let result = claude(&env, &prompt, work.path(), &["--allowedTools", "Read"]).await;
+    assert!(
+        result["result"]
+            .as_str()
+            .expect("result")
+            .contains("PERIWINKLE"),
+        "{result}"
+    );
+    let calls = env.proxy.calls();
+    assert!(
+        calls.iter().any(|c| c == "POST /v1/messages/count_tokens"),
+        "the large tool result made the client count tokens: {calls:?}"
+    );
+
+    // The tool results went back upstream as tool messages after the assistant's calls.
+    let requests = upstream.requests();
+    let tool_turns: Vec<&Value> = requests
+        .iter()
+        .filter(|r| {
+            r["messages"]
+                .as_array()
+                .is_some_and(|m| m.iter().any(|m| m["role"] == "tool"))
+        })
+        .collect();
+    assert!(
+        tool_turns.len() >= 2,
+        "{} requests carried tool results",
+        tool_turns.len()
+    );
+    for request in tool_turns {
+        let messages = request["messages"].as_array().expect("messages");
+        for (i, message) in messages.iter().enumerate() {
+            if message["role"] == "tool" {
+                let before = messages[..i]
+                    .iter()
+                    .rev()
+                    .find(|m| m["role"] != "tool")
+                    .expect("a message before");
+                assert_eq!(
+                    before["role"], "assistant",
+                    "tool messages follow the assistant's calls"
+                );
+            }
+        }
+    }
+}
+
+#[sqlx::test(migrator = "store::MIGRATOR")]
+async fn claude_code_with_a_streaming_upstream(pool: PgPool) {
+    three_scenarios(pool, false).await;
+}
+
+#[sqlx::test(migrator = "store::MIGRATOR")]
+async fn claude_code_with_an_upstream_that_answers_whole(pool: PgPool) {
+    three_scenarios(pool, true).await;
+}
