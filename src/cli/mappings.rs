@@ -1,11 +1,11 @@
 use clap::Subcommand;
 use serde_json::json;
-use store::model_mappings::{self, MappingMode, MappingTargets, ModelMapping};
+use store::model_mappings::{self, MappingMode, MappingTargets};
 use store::users;
 
 use super::Context;
 use super::table::Table;
-use crate::config::SystemMapping;
+use crate::gateway::mapping::effective;
 
 #[derive(Debug, Subcommand)]
 pub enum MappingCommand {
@@ -101,28 +101,5 @@ impl MappingCommand {
         }
         println!("{}", table.render());
         Ok(())
-    }
-}
-
-/// The target of each family: the user's own in custom mode, else the system's.
-fn effective(mapping: &ModelMapping, system: &SystemMapping) -> SystemMapping {
-    if mapping.mode == MappingMode::Default {
-        return system.clone();
-    }
-    let pick =
-        |own: &Option<String>, fallback: &String| own.clone().unwrap_or_else(|| fallback.clone());
-    let sonnet = pick(&mapping.sonnet, &system.sonnet);
-    SystemMapping {
-        haiku: pick(&mapping.haiku, &system.haiku),
-        opus: pick(&mapping.opus, &system.opus),
-        // Other families follow the user's sonnet target when they set no other one.
-        other: mapping.other.clone().unwrap_or_else(|| {
-            if mapping.sonnet.is_some() {
-                sonnet.clone()
-            } else {
-                system.other.clone()
-            }
-        }),
-        sonnet,
     }
 }

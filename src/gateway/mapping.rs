@@ -31,6 +31,24 @@ pub fn family(model: &str) -> Option<Family> {
     }
 }
 
+/// The target of each family for this user: their own in custom mode (an empty slot falls
+/// back to the system's), else the system mapping.
+pub fn effective(user: &ModelMapping, system: &SystemMapping) -> SystemMapping {
+    if user.mode == MappingMode::Default {
+        return system.clone();
+    }
+    let own = |slot: &Option<String>| slot.clone().filter(|t| !t.trim().is_empty());
+    SystemMapping {
+        haiku: own(&user.haiku).unwrap_or_else(|| system.haiku.clone()),
+        sonnet: own(&user.sonnet).unwrap_or_else(|| system.sonnet.clone()),
+        opus: own(&user.opus).unwrap_or_else(|| system.opus.clone()),
+        // Other families follow the user's sonnet target when they set no other one.
+        other: own(&user.other)
+            .or_else(|| own(&user.sonnet))
+            .unwrap_or_else(|| system.other.clone()),
+    }
+}
+
 /// The target model for `requested`, or the error message the client gets.
 pub fn target_model(
     requested: &str,
@@ -40,22 +58,12 @@ pub fn target_model(
     let Some(family) = family(requested) else {
         return Ok(requested.to_owned());
     };
-    let custom = user.mode == MappingMode::Custom;
-    let own = |slot: &Option<String>| {
-        if custom {
-            slot.clone().filter(|t| !t.trim().is_empty())
-        } else {
-            None
-        }
-    };
+    let targets = effective(user, system);
     let target = match family {
-        Family::Haiku => own(&user.haiku).unwrap_or_else(|| system.haiku.clone()),
-        Family::Sonnet => own(&user.sonnet).unwrap_or_else(|| system.sonnet.clone()),
-        Family::Opus => own(&user.opus).unwrap_or_else(|| system.opus.clone()),
-        // Other families follow the user's sonnet target when they set no other one.
-        Family::Other => own(&user.other)
-            .or_else(|| own(&user.sonnet))
-            .unwrap_or_else(|| system.other.clone()),
+        Family::Haiku => targets.haiku,
+        Family::Sonnet => targets.sonnet,
+        Family::Opus => targets.opus,
+        Family::Other => targets.other,
     };
     if target.trim().is_empty() {
         return Err(format!("No model mapping found for: {requested}"));

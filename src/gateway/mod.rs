@@ -3,7 +3,7 @@
 mod auth;
 mod count_tokens;
 mod error;
-mod mapping;
+pub mod mapping;
 mod messages;
 mod models;
 mod record;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::Value;
 use sqlx::PgPool;
 
-use crate::helpers::{TestApp, keyring};
+use crate::helpers::{TestApp, user_with_upstream};
 use crate::mock_upstream::MockUpstream;
 use crate::recording_proxy::RecordingProxy;
 
@@ -19,61 +19,25 @@ struct Env {
     proxy: RecordingProxy,
     key: String,
     home: tempfile::TempDir,
+    pool: PgPool,
+    user_id: uuid::Uuid,
 }
 
 async fn env(pool: PgPool, json_only: bool) -> (Env, MockUpstream) {
     let upstream = MockUpstream::start().await;
     upstream.think(json_only);
-    let user = store::users::create(
-        &pool,
-        &store::users::NewUser {
-            login: "coder".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("user");
-    let (key, _) = keyring()
-        .issue(&pool, user.id, "default")
-        .await
-        .expect("key");
-    nexus::upstreams::add(
-        &pool,
-        &keyring(),
-        user.id,
-        nexus::upstreams::UpstreamInput {
-            name: "mock".into(),
-            provider: store::upstream_keys::Provider::Openai,
-            base_url: upstream.base_url.clone(),
-            secret: "sk-mock-for-claude-code".into(),
-            priority: 50,
-            weight: 1,
-            enabled: true,
-        },
-    )
-    .await
-    .expect("upstream");
-    store::model_mappings::set_custom(
-        &pool,
-        user.id,
-        &store::model_mappings::MappingTargets {
-            haiku: Some("mock-small".into()),
-            sonnet: Some("mock-large".into()),
-            opus: Some("mock-large".into()),
-            other: None,
-        },
-    )
-    .await
-    .expect("mapping");
-    let app = TestApp::spawn_with(pool, &["--allow-private-upstreams", "true"]).await;
+    let (key, user_id) = user_with_upstream(&pool, "coder", &upstream.base_url).await;
+    let app = TestApp::spawn_with(pool.clone(), &["--allow-private-upstreams", "true"]).await;
     let home = tempfile::tempdir().expect("home");
     let proxy = RecordingProxy::start(&app.address).await;
     (
         Env {
             _app: app,
             proxy,
-            key: key.expose().to_owned(),
+            key,
             home,
+            pool,
+            user_id,
         },
         upstream,
     )
@@ -166,8 +130,27 @@ async fn three_scenarios(pool: PgPool, json_only: bool) {
         "the large tool result made the client count tokens: {calls:?}"
     );
 
-    // The tool results went back upstream as tool messages after the assistant's calls.
+    // Every upstream call is in the gateway log, with its tokens and latency.
     let requests = upstream.requests();
+    let mut logs = Vec::new();
+    for _ in 0..100 {
+        logs = store::gateway_logs::recent(&env.pool, env.user_id, 1000)
+            .await
+            .expect("logs");
+        if logs.len() >= requests.len() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(logs.len(), requests.len(), "one log row per request");
+    for log in &logs {
+        assert!(log.success, "{log:?}");
+        assert_eq!(log.target_model.as_deref(), Some("mock-large"));
+        assert!(log.input_tokens > 0 && log.output_tokens > 0, "{log:?}");
+        assert!(log.stream, "Claude Code always streams");
+    }
+
+    // The tool results went back upstream as tool messages after the assistant's calls.
     let tool_turns: Vec<&Value> = requests
         .iter()
         .filter(|r| {

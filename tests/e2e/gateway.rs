@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
-use crate::helpers::{TestApp, keyring};
+use crate::helpers::{TestApp, keyring, user_with_upstream};
 use crate::mock_upstream::{MockUpstream, Reply, cut, sse};
 
 struct Setup {
@@ -20,53 +20,13 @@ struct Setup {
 /// A user with an `ak-` key and one OpenAI-compatible upstream key on the mock.
 async fn setup(pool: PgPool) -> Setup {
     let upstream = MockUpstream::start().await;
-    let user = store::users::create(
-        &pool,
-        &store::users::NewUser {
-            login: "alice".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("user");
-    let (key, _) = keyring()
-        .issue(&pool, user.id, "default")
-        .await
-        .expect("key");
-    nexus::upstreams::add(
-        &pool,
-        &keyring(),
-        user.id,
-        nexus::upstreams::UpstreamInput {
-            name: "mock".into(),
-            provider: store::upstream_keys::Provider::Openai,
-            base_url: upstream.base_url.clone(),
-            secret: "sk-mock-upstream-secret".into(),
-            priority: 50,
-            weight: 1,
-            enabled: true,
-        },
-    )
-    .await
-    .expect("upstream");
-    store::model_mappings::set_custom(
-        &pool,
-        user.id,
-        &store::model_mappings::MappingTargets {
-            haiku: Some("mock-small".into()),
-            sonnet: Some("mock-large".into()),
-            opus: Some("mock-large".into()),
-            other: None,
-        },
-    )
-    .await
-    .expect("mapping");
+    let (key, user_id) = user_with_upstream(&pool, "alice", &upstream.base_url).await;
     let app = TestApp::spawn_with(pool.clone(), &["--allow-private-upstreams", "true"]).await;
     Setup {
         app,
         upstream,
-        key: key.expose().to_owned(),
-        user_id: user.id,
+        key,
+        user_id,
         pool,
     }
 }
@@ -630,4 +590,24 @@ async fn count_tokens_and_models(pool: PgPool) {
         .await
         .expect("send");
     assert_eq!(response.status(), 401);
+}
+
+#[sqlx::test(migrator = "store::MIGRATOR")]
+async fn a_burst_of_count_tokens_calls(pool: PgPool) {
+    let s = setup(pool).await;
+    // Claude Code's `/context` sends about 25 at once.
+    let body = json!({"model": "claude-opus-5-5", "messages": [{"role": "user", "content": "x ".repeat(5000)}]});
+    let calls = (0..25).map(|_| s.post("/v1/messages/count_tokens?beta=true", &body));
+    let responses = futures_util::future::join_all(calls).await;
+    let mut counts = Vec::new();
+    for response in responses {
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.expect("json");
+        counts.push(body["input_tokens"].as_u64().expect("count"));
+    }
+    assert!(
+        counts.windows(2).all(|w| w[0] == w[1]),
+        "the estimate is deterministic"
+    );
+    assert!(counts[0] > 2000);
 }

@@ -16,6 +16,47 @@ pub fn keyring() -> auth::Keyring {
     auth::Keyring::new(auth::ServerKey::parse(TEST_SECRET_KEY).expect("test key"))
 }
 
+/// A user `login` with an `ak-` key, one OpenAI-compatible upstream key named `mock` at
+/// `base_url` (secret `sk-mock-upstream-secret`), and a custom mapping to `mock-small` /
+/// `mock-large`. Returns the full key and the user id.
+pub async fn user_with_upstream(
+    pool: &PgPool,
+    login: &str,
+    base_url: &str,
+) -> (String, uuid::Uuid) {
+    let new = store::users::NewUser {
+        login: login.into(),
+        ..Default::default()
+    };
+    let user = store::users::create(pool, &new).await.expect("user");
+    let (key, _) = keyring()
+        .issue(pool, user.id, "default")
+        .await
+        .expect("key");
+    let input = nexus::upstreams::UpstreamInput {
+        name: "mock".into(),
+        provider: store::upstream_keys::Provider::Openai,
+        base_url: base_url.to_owned(),
+        secret: "sk-mock-upstream-secret".into(),
+        priority: 50,
+        weight: 1,
+        enabled: true,
+    };
+    nexus::upstreams::add(pool, &keyring(), user.id, input)
+        .await
+        .expect("upstream");
+    let targets = store::model_mappings::MappingTargets {
+        haiku: Some("mock-small".into()),
+        sonnet: Some("mock-large".into()),
+        opus: Some("mock-large".into()),
+        other: None,
+    };
+    store::model_mappings::set_custom(pool, user.id, &targets)
+        .await
+        .expect("mapping");
+    (key.expose().to_owned(), user.id)
+}
+
 /// The URL of the per-test database behind `pool`: the harness's `DATABASE_URL` with the
 /// database name replaced.
 pub async fn database_url(pool: &PgPool) -> String {

@@ -51,11 +51,10 @@ fn is_acceptable(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
-/// Allowed characters of the name, cut to fit, then `_` and 8 hex characters of its
-/// SHA-256: readable, stable across requests, and distinct for distinct names.
-fn shorten(name: &str) -> String {
-    let cleaned: String = name
-        .chars()
+/// `text` with every character outside `[A-Za-z0-9_-]` replaced by `_`: the alphabet that
+/// tool names and tool-use ids share across providers.
+pub(crate) fn word_characters(text: &str) -> String {
+    text.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
                 c
@@ -63,7 +62,13 @@ fn shorten(name: &str) -> String {
                 '_'
             }
         })
-        .collect();
+        .collect()
+}
+
+/// Allowed characters of the name, cut to fit, then `_` and 8 hex characters of its
+/// SHA-256: readable, stable across requests, and distinct for distinct names.
+fn shorten(name: &str) -> String {
+    let cleaned = word_characters(name);
     let digest = Sha256::digest(name.as_bytes());
     let hash: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
     let keep = MAX_LEN - 1 - hash.len();

@@ -178,17 +178,7 @@ fn call_part(call: &Value, function: Option<&Value>) -> CallPart {
 /// echoes the id in both the tool_use and its tool_result, so replacing other characters is
 /// safe; an empty or (within this message) repeated id gets a fresh `toolu_` id.
 pub(crate) fn tool_use_id(upstream: Option<&str>, used: &mut HashSet<String>) -> String {
-    let cleaned: String = upstream
-        .unwrap_or_default()
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let cleaned = crate::tool_names::word_characters(upstream.unwrap_or_default());
     let id = if cleaned.is_empty() || used.contains(&cleaned) {
         random_id("toolu_")
     } else {
