@@ -38,6 +38,7 @@ impl Record {
                 latency_ms: 0,
                 ttfb_ms: None,
                 attempts: 0,
+                upstream_keys_tried: Vec::new(),
             },
             started: Instant::now(),
         }
@@ -53,6 +54,7 @@ impl Record {
         self.entry.upstream_key_id = Some(key.key.id);
         self.entry.provider = Some(key.key.provider.to_string());
         self.entry.attempts += 1;
+        self.entry.upstream_keys_tried.push(key.key.id);
     }
 
     pub fn first_byte(&mut self) {

@@ -161,6 +161,11 @@ async fn non_streaming_text(pool: PgPool) {
         (200, 20, 3)
     );
     assert!(log.upstream_key_id.is_some());
+    assert_eq!(
+        log.upstream_keys_tried,
+        vec![log.upstream_key_id.expect("key")]
+    );
+    assert_eq!(log.attempts, 1);
 }
 
 #[sqlx::test(migrator = "store::MIGRATOR")]

@@ -54,6 +54,8 @@ pub struct LogEntry {
     pub latency_ms: i32,
     pub ttfb_ms: Option<i32>,
     pub attempts: i16,
+    /// Every upstream key tried, in order; the last one gave the answer.
+    pub upstream_keys_tried: Vec<uuid::Uuid>,
 }
 
 /// Inserts many entries in one statement (one round trip, one transaction).
@@ -70,11 +72,20 @@ pub async fn insert_batch(db: impl PgExecutor<'_>, entries: &[LogEntry]) -> Resu
         r#"insert into gateway_logs
                (id, created_at, user_id, api_key_id, upstream_key_id, requested_model, target_model,
                 provider, stream, status_code, success, error_type, error_message, input_tokens,
-                output_tokens, cache_read_tokens, cache_write_tokens, latency_ms, ttfb_ms, attempts)
-           select * from unnest($1::uuid[], $2::timestamptz[], $3::uuid[], $4::uuid[], $5::uuid[],
+                output_tokens, cache_read_tokens, cache_write_tokens, latency_ms, ttfb_ms, attempts,
+                upstream_keys_tried)
+           select id, created_at, user_id, api_key_id, upstream_key_id, requested_model, target_model,
+                  provider, stream, status_code, success, error_type, error_message, input_tokens,
+                  output_tokens, cache_read_tokens, cache_write_tokens, latency_ms, ttfb_ms, attempts,
+                  coalesce((select array_agg(k) from jsonb_array_elements_text(tried) k)::uuid[], '{}')
+           from unnest($1::uuid[], $2::timestamptz[], $3::uuid[], $4::uuid[], $5::uuid[],
                                 $6::text[], $7::text[], $8::text[], $9::bool[], $10::int4[], $11::bool[],
                                 $12::text[], $13::text[], $14::int4[], $15::int4[], $16::int4[],
-                                $17::int4[], $18::int4[], $19::int4[], $20::int2[])"#,
+                                $17::int4[], $18::int4[], $19::int4[], $20::int2[], $21::jsonb[])
+                as t(id, created_at, user_id, api_key_id, upstream_key_id, requested_model, target_model,
+                     provider, stream, status_code, success, error_type, error_message, input_tokens,
+                     output_tokens, cache_read_tokens, cache_write_tokens, latency_ms, ttfb_ms, attempts,
+                     tried)"#,
         &column!(id),
         &column!(created_at),
         &column!(user_id),
@@ -95,6 +106,12 @@ pub async fn insert_batch(db: impl PgExecutor<'_>, entries: &[LogEntry]) -> Resu
         &column!(latency_ms),
         &column!(ttfb_ms) as &[Option<i32>],
         &column!(attempts),
+        // unnest cannot take a two-dimensional array of uneven rows: each row's list travels
+        // as one JSON array.
+        &entries
+            .iter()
+            .map(|e| serde_json::json!(e.upstream_keys_tried))
+            .collect::<Vec<_>>(),
     )
     .execute(db)
     .await?;
@@ -111,7 +128,8 @@ pub async fn recent(
         LogEntry,
         r#"select id, created_at, user_id, api_key_id, upstream_key_id, requested_model, target_model,
                   provider, stream, status_code, success, error_type, error_message, input_tokens,
-                  output_tokens, cache_read_tokens, cache_write_tokens, latency_ms, ttfb_ms, attempts
+                  output_tokens, cache_read_tokens, cache_write_tokens, latency_ms, ttfb_ms, attempts,
+                  upstream_keys_tried
            from gateway_logs where user_id = $1
            order by created_at desc, id desc limit $2"#,
         user_id,
