@@ -2,6 +2,7 @@
 //! protocols it translates to. Pure types and functions; no database, no server state.
 
 pub mod anthropic;
+pub mod gemini;
 pub mod openai;
 pub mod testing;
 pub mod tool_names;

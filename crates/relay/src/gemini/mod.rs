@@ -1,0 +1,1 @@
+//! Anthropic Messages ⇄ Gemini native API (generativelanguage v1beta), per protocol.md §6.
