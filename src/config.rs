@@ -136,6 +136,32 @@ pub struct Config {
     #[arg(long, env = "NEXUS_DEFAULT_OTHER", global = true)]
     pub default_other: Option<String>,
 
+    /// Consecutive failures after which an upstream key is put aside (cooldown).
+    #[arg(long, env = "NEXUS_FAILURE_THRESHOLD", default_value_t = 5, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub failure_threshold: u32,
+
+    /// First cooldown of a failing key, in seconds; it doubles on each further trip in a row.
+    #[arg(long, env = "NEXUS_COOLDOWN_SECS", default_value_t = 60, global = true,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub cooldown_secs: u64,
+
+    /// Longest cooldown, in seconds.
+    #[arg(long, env = "NEXUS_COOLDOWN_MAX_SECS", default_value_t = 1800, global = true,
+          value_parser = clap::value_parser!(u64).range(1..=604_800))]
+    pub cooldown_max_secs: u64,
+
+    /// Upstream keys one request may try before giving up (failover).
+    #[arg(long, env = "NEXUS_MAX_ATTEMPTS", default_value_t = 3, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub max_attempts: u32,
+
+    /// Longest silence from an upstream, in seconds: before its first byte and between
+    /// chunks. A stream as a whole has no time limit.
+    #[arg(long, env = "NEXUS_UPSTREAM_TIMEOUT_SECS", default_value_t = 300, global = true,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub upstream_timeout_secs: u64,
+
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "NEXUS_MAX_BODY_BYTES", default_value_t = 32 * 1024 * 1024, global = true)]
     pub max_body_bytes: usize,

@@ -9,6 +9,7 @@ use tokio::net::TcpListener;
 use crate::app::{self, AppState};
 use crate::config::Config;
 use crate::database::{self, Database};
+use crate::gateway::pool;
 use crate::log_writer::LogWriter;
 use crate::maintenance;
 
@@ -38,6 +39,8 @@ async fn serve(config: &Config, db: &Database, keyring: auth::Keyring) -> anyhow
     let maintenance = tokio::spawn(maintenance::run_periodically(db.pool.clone()));
     let (logs, log_task) = LogWriter::spawn(db.pool.clone());
     let state = AppState::new(db.pool.clone(), config.clone(), keyring, logs);
+    let pools = state.pools.clone();
+    let counters = tokio::spawn(pool::flush_periodically(pools.clone(), db.pool.clone()));
     tracing::info!(%address, public_url = %config.public_url(), "Nexus is listening");
     print_first_run_hint(config, db).await;
     let result = app::serve(
@@ -48,6 +51,8 @@ async fn serve(config: &Config, db: &Database, keyring: auth::Keyring) -> anyhow
     )
     .await;
     maintenance.abort();
+    counters.abort();
+    pools.flush(&db.pool).await;
     // The router and every handler's copy of the writer are gone: the writer drains its
     // queue and stops.
     if tokio::time::timeout(LOG_FLUSH_LIMIT, log_task)

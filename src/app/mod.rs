@@ -20,6 +20,7 @@ use tower_http::sensitive_headers::SetSensitiveHeadersLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
+use crate::gateway::pool::Pools;
 use crate::log_writer::LogWriter;
 
 /// Shared by every handler; cheap to clone.
@@ -31,6 +32,8 @@ pub struct AppState {
     /// The one pooled client for every upstream call.
     pub http: reqwest::Client,
     pub logs: LogWriter,
+    /// Key selection and health, shared by every request of this process.
+    pub pools: Arc<Pools>,
     pub started: Instant,
 }
 
@@ -41,13 +44,16 @@ impl AppState {
         keyring: auth::Keyring,
         logs: LogWriter,
     ) -> Self {
-        let http = crate::gateway::upstream::client(config.allow_private_upstreams);
+        let timeout = std::time::Duration::from_secs(config.upstream_timeout_secs);
+        let http = crate::gateway::upstream::client(config.allow_private_upstreams, timeout);
+        let pools = Arc::new(Pools::new(&config));
         Self {
             pool,
             config: Arc::new(config),
             keyring,
             http,
             logs,
+            pools,
             started: Instant::now(),
         }
     }

@@ -3,6 +3,7 @@
 
 mod keys;
 mod mappings;
+mod pools;
 mod table;
 mod upstreams;
 mod users;
@@ -45,6 +46,9 @@ pub enum Command {
     /// Show or change a user's model mapping.
     #[command(subcommand)]
     Mapping(mappings::MappingCommand),
+    /// How a user's requests are spread over their upstream keys.
+    #[command(subcommand)]
+    Pool(pools::PoolCommand),
 }
 
 /// What an operator command needs: the database, the keyring, the configuration.
@@ -81,6 +85,7 @@ impl Cli {
             Command::Key(cmd) => cmd.run(&ctx).await,
             Command::Upstream(cmd) => cmd.run(&ctx).await,
             Command::Mapping(cmd) => cmd.run(&ctx).await,
+            Command::Pool(cmd) => cmd.run(&ctx).await,
         };
         ctx.db.close().await;
         result

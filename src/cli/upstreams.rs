@@ -22,6 +22,14 @@ pub enum UpstreamCommand {
     Enable { login: String, name: String },
     /// Stop sending traffic to the key (it keeps its settings).
     Disable { login: String, name: String },
+    /// Send a tiny request through the key and print the latency or the upstream's error.
+    Test {
+        login: String,
+        name: String,
+        /// The model to ask (default: the user's sonnet target).
+        #[arg(long)]
+        model: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -103,6 +111,9 @@ impl UpstreamCommand {
                 (user.login, format!("added upstream key {}", key.name))
             }
             UpstreamCommand::List { login } => return list(ctx, &login).await,
+            UpstreamCommand::Test { login, name, model } => {
+                return test(ctx, &login, &name, model).await;
+            }
             UpstreamCommand::Update(args) => {
                 let user = users::by_login(ctx.pool(), &args.login).await?;
                 let key = upstream_keys::by_name(ctx.pool(), user.id, &args.name).await?;
@@ -223,4 +234,28 @@ fn success_rate(key: &UpstreamKey) -> String {
         "{:.1}",
         key.success_requests as f64 * 100.0 / key.total_requests as f64
     )
+}
+
+async fn test(ctx: &Context, login: &str, name: &str, model: Option<String>) -> anyhow::Result<()> {
+    let user = users::by_login(ctx.pool(), login).await?;
+    let key = upstream_keys::by_name(ctx.pool(), user.id, name).await?;
+    let model = match model {
+        Some(model) => model,
+        None => {
+            let mapping = store::model_mappings::get(ctx.pool(), user.id).await?;
+            crate::gateway::mapping::effective(&mapping, &ctx.config.system_mapping()).sonnet
+        }
+    };
+    let result = crate::gateway::probe::probe(&ctx.config, &ctx.keyring, &key, &model).await;
+    match result {
+        Ok(ok) => {
+            let ms = ok.latency.as_millis();
+            if ctx.json {
+                return ctx.print_json(&serde_json::json!({"ok": true, "latency_ms": ms, "model": model, "reply": ok.reply}));
+            }
+            println!("{name}: ok in {ms} ms ({model}: {:?})", ok.reply);
+            Ok(())
+        }
+        Err(err) => anyhow::bail!("{name} failed: {err}"),
+    }
 }

@@ -1,7 +1,9 @@
 //! `POST /v1/messages`: authenticate, parse, map the model, choose a key, translate, send,
 //! and translate the answer back — streamed chunk by chunk, or whole.
 
+use std::collections::HashSet;
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
@@ -23,6 +25,7 @@ use tokio::sync::mpsc;
 use super::auth::Caller;
 use super::error::GatewayError;
 use super::mapping::target_model;
+use super::pool::classify::{Failure, classify, parse_retry_after};
 use super::record::Record;
 use super::routing::{self, ChosenKey};
 use super::upstream::check_literal_host;
@@ -39,8 +42,8 @@ pub async fn create_message(
     body: Bytes,
 ) -> Response {
     let mut record = Record::start(&owner);
-    match prepare(&state, &owner, &body, &mut record).await {
-        Ok(prepared) => send(state, prepared, record).await,
+    match route(&state, &owner, &body, &mut record).await {
+        Ok((attempt, response)) => deliver(state, attempt, response, record).await,
         Err(err) => {
             state
                 .logs
@@ -50,9 +53,9 @@ pub async fn create_message(
     }
 }
 
-/// Everything decided before the upstream is called.
-struct Prepared {
-    request: MessagesRequest,
+/// One try of the request on one upstream key.
+struct Attempt {
+    request: Arc<MessagesRequest>,
     key: ChosenKey,
     url: reqwest::Url,
     body: serde_json::Value,
@@ -60,19 +63,82 @@ struct Prepared {
     input_estimate: u64,
 }
 
-async fn prepare(
+/// Parses and maps the request, then tries keys until one answers with a success status:
+/// a retryable failure (no connection, no answer in time, auth, quota, rate limit, 5xx)
+/// moves on to the next key, at most `NEXUS_MAX_ATTEMPTS` times. Nothing has reached the
+/// client yet, so a retry is invisible to it. The last failure is what the client gets.
+async fn route(
     state: &AppState,
     owner: &store::api_keys::KeyOwner,
     body: &[u8],
     record: &mut Record,
-) -> Result<Prepared, GatewayError> {
+) -> Result<(Attempt, reqwest::Response), GatewayError> {
     let request = parse_request(body, true).map_err(|body| GatewayError::from_body(400, body))?;
     record.request(&request.model, request.stream.unwrap_or(false));
     let mapping = model_mappings::get(&state.pool, owner.user_id).await?;
     let target = target_model(&request.model, &mapping, &state.config.system_mapping())
         .map_err(GatewayError::invalid)?;
-    let key = routing::choose(state, owner.user_id).await?;
-    record.route(&target, &key);
+    let pool = routing::load_pool(state, owner.user_id).await?;
+    let request = Arc::new(request);
+    let input_estimate = estimate_input_tokens(&request);
+    let mut tried = HashSet::new();
+    let mut last_error = None;
+    for _ in 0..state.pools.max_attempts {
+        let now = time::OffsetDateTime::now_utc();
+        let Some(key) = state
+            .pools
+            .choose(owner.user_id, pool.strategy, &pool.keys, &tried, now)
+        else {
+            break;
+        };
+        tried.insert(key.id);
+        let chosen = match routing::unlock(state, key) {
+            Ok(chosen) => chosen,
+            Err(err) => {
+                last_error = Some(err);
+                continue;
+            }
+        };
+        record.route(&target, &chosen);
+        // A key whose URL cannot be used is skipped like a failed one.
+        let attempt = match prepare(state, &request, &target, chosen, input_estimate) {
+            Ok(attempt) => attempt,
+            Err(err) => {
+                last_error = Some(err);
+                continue;
+            }
+        };
+        match call(state, &attempt).await {
+            Ok(response) => {
+                record.first_byte();
+                return Ok((attempt, response));
+            }
+            Err((failure, err)) => {
+                let verdict = classify(&failure);
+                state.pools.failed(
+                    attempt.key.key.id,
+                    &verdict,
+                    err.message(),
+                    time::OffsetDateTime::now_utc(),
+                );
+                if !verdict.retry {
+                    return Err(err);
+                }
+                tracing::info!(key = %attempt.key.key.name, status = err.status, "upstream failed; trying the next key");
+                last_error = Some(err);
+            }
+        }
+    }
+    Err(last_error.unwrap_or_else(routing::no_key))
+}
+
+fn prepare(
+    state: &AppState,
+    request: &Arc<MessagesRequest>,
+    target: &str,
+    key: ChosenKey,
+    input_estimate: u64,
+) -> Result<Attempt, GatewayError> {
     let url = chat_completions_url(&key.key.base_url).ok_or_else(|| {
         GatewayError::invalid(format!(
             "The base URL of upstream key {} is not valid",
@@ -85,11 +151,10 @@ async fn prepare(
             format!("Upstream key {}: {why}", key.key.name),
         )
     })?;
-    let quirks = quirks_for(&key.key.base_url, &target);
-    let translated = translate_request(&request, &target, &quirks);
-    let input_estimate = estimate_input_tokens(&request);
-    Ok(Prepared {
-        request,
+    let quirks = quirks_for(&key.key.base_url, target);
+    let translated = translate_request(request, target, &quirks);
+    Ok(Attempt {
+        request: request.clone(),
         key,
         url,
         body: translated.body,
@@ -109,55 +174,70 @@ fn chat_completions_url(base: &str) -> Option<reqwest::Url> {
     reqwest::Url::parse(&full).ok()
 }
 
-async fn send(state: AppState, prepared: Prepared, mut record: Record) -> Response {
-    let provider = format!("upstream {}", prepared.key.key.name);
+/// Sends the attempt; a non-success answer comes back as the failure it is and the error
+/// the client would get.
+async fn call(
+    state: &AppState,
+    attempt: &Attempt,
+) -> Result<reqwest::Response, (Failure, GatewayError)> {
+    let provider = format!("upstream {}", attempt.key.key.name);
     let sent = state
         .http
-        .post(prepared.url.clone())
-        .bearer_auth(&prepared.key.secret)
-        .json(&prepared.body)
+        .post(attempt.url.clone())
+        .bearer_auth(&attempt.key.secret)
+        .json(&attempt.body)
         .send()
         .await;
     let response = match sent {
         Ok(response) => response,
         Err(err) => {
-            let err = transport_error(&provider, err);
-            state
-                .logs
-                .record(record.failed(err.status, err.kind(), err.message()));
-            return err.into_response();
+            let failure = if err.is_timeout() {
+                Failure::Timeout
+            } else {
+                Failure::Connect
+            };
+            return Err((failure, transport_error(&provider, err)));
         }
     };
-    record.first_byte();
     let status = response.status();
-    if !status.is_success() {
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let body = read_capped(response, MAX_ERROR_BODY).await;
-        let (status, body) = upstream_error(status.as_u16(), &body, &provider);
-        let mut err = GatewayError::from_body(status, body);
-        err.retry_after = retry_after;
-        state
-            .logs
-            .record(record.failed(err.status, err.kind(), err.message()));
-        return err.into_response();
+    if status.is_success() {
+        return Ok(response);
     }
-    let wants_stream = prepared.request.stream.unwrap_or(false);
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body = read_capped(response, MAX_ERROR_BODY).await;
+    let (mapped, error_body) = upstream_error(status.as_u16(), &body, &provider);
+    let failure = Failure::Status {
+        status: status.as_u16(),
+        message: error_body.error.message.clone(),
+        retry_after: retry_after.as_deref().and_then(parse_retry_after),
+    };
+    let mut err = GatewayError::from_body(mapped, error_body);
+    err.retry_after = retry_after;
+    Err((failure, err))
+}
+
+/// Hands a successful upstream answer to the client in the shape it asked for.
+async fn deliver(
+    state: AppState,
+    attempt: Attempt,
+    response: reqwest::Response,
+    record: Record,
+) -> Response {
+    let wants_stream = attempt.request.stream.unwrap_or(false);
     let is_sse = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/event-stream"));
     match (wants_stream, is_sse) {
-        (true, true) => stream(state, prepared, response, record),
+        (true, true) => stream(state, attempt, response, record),
         // Some servers ignore `stream: true` and answer whole: the client still gets a stream.
-        (true, false) => {
-            complete(state, prepared, response, record, &provider, Shape::Events).await
-        }
-        (false, _) => complete(state, prepared, response, record, &provider, Shape::Json).await,
+        (true, false) => complete(state, attempt, response, record, Shape::Events).await,
+        (false, _) => complete(state, attempt, response, record, Shape::Json).await,
     }
 }
 
@@ -207,16 +287,26 @@ enum Shape {
 
 async fn complete(
     state: AppState,
-    prepared: Prepared,
+    attempt: Attempt,
     response: reqwest::Response,
     mut record: Record,
-    provider: &str,
     shape: Shape,
 ) -> Response {
+    let provider = format!("upstream {}", attempt.key.key.name);
+    let key_id = attempt.key.key.id;
+    let now = time::OffsetDateTime::now_utc;
     let body = match response.bytes().await {
         Ok(body) => body,
         Err(err) => {
-            let err = transport_error(provider, err);
+            let failure = if err.is_timeout() {
+                Failure::Timeout
+            } else {
+                Failure::Connect
+            };
+            let err = transport_error(&provider, err);
+            state
+                .pools
+                .failed(key_id, &classify(&failure), err.message(), now());
             state
                 .logs
                 .record(record.failed(err.status, err.kind(), err.message()));
@@ -225,11 +315,12 @@ async fn complete(
     };
     match translate_response(
         &body,
-        &prepared.request.model,
-        &prepared.tool_names,
-        prepared.input_estimate,
+        &attempt.request.model,
+        &attempt.tool_names,
+        attempt.input_estimate,
     ) {
         Ok(message) => {
+            state.pools.succeeded(key_id, now());
             record.usage(&message.usage);
             state.logs.record(record.succeeded(200));
             match shape {
@@ -247,6 +338,9 @@ async fn complete(
         Err(body) => {
             let err = GatewayError::from_body(502, body);
             state
+                .pools
+                .failed(key_id, &bad_answer(), err.message(), now());
+            state
                 .logs
                 .record(record.failed(err.status, err.kind(), err.message()));
             err.into_response()
@@ -254,17 +348,26 @@ async fn complete(
     }
 }
 
+/// An upstream that answered with something unusable counts against the key.
+fn bad_answer() -> super::pool::classify::Verdict {
+    classify(&Failure::Status {
+        status: 502,
+        message: String::new(),
+        retry_after: None,
+    })
+}
+
 /// Streams the translation: a task reads the upstream, translates each chunk as it comes
 /// and hands it to the response body. When the client goes away the body is dropped, the
 /// task notices and drops the upstream response, which cancels the upstream request.
 fn stream(
     state: AppState,
-    prepared: Prepared,
+    attempt: Attempt,
     response: reqwest::Response,
     record: Record,
 ) -> Response {
     let (tx, rx) = mpsc::channel::<Bytes>(64);
-    tokio::spawn(relay_stream(state, prepared, response, record, tx));
+    tokio::spawn(relay_stream(state, attempt, response, record, tx));
     let body = futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv()
             .await
@@ -286,34 +389,28 @@ fn sse_response(body: Body) -> Response {
 
 async fn relay_stream(
     state: AppState,
-    prepared: Prepared,
+    attempt: Attempt,
     response: reqwest::Response,
     mut record: Record,
     tx: mpsc::Sender<Bytes>,
 ) {
     let mut translator = StreamTranslator::new(
-        prepared.request.model.clone(),
-        prepared.input_estimate,
-        prepared.tool_names,
+        attempt.request.model.clone(),
+        attempt.input_estimate,
+        attempt.tool_names,
     )
-    .with_provider(&format!("upstream {}", prepared.key.key.name));
+    .with_provider(&format!("upstream {}", attempt.key.key.name));
     let mut upstream = response.bytes_stream();
     let mut client_gone = !emit(&tx, translator.start()).await;
     let idle = tokio::time::sleep(PING_AFTER);
     tokio::pin!(idle);
-    let mut upstream_error: Option<String> = None;
     while !client_gone {
         tokio::select! {
             chunk = upstream.next() => {
                 let finished = !matches!(chunk, Some(Ok(_)));
                 let events = match chunk {
                     Some(Ok(bytes)) => translator.push(&bytes),
-                    Some(Err(err)) => {
-                        let reason = format!("the upstream stream broke: {}", err.without_url());
-                        let events = translator.abort(&reason);
-                        upstream_error = Some(reason);
-                        events
-                    }
+                    Some(Err(err)) => translator.abort(&format!("the upstream stream broke: {}", err.without_url())),
                     None => translator.finish(),
                 };
                 client_gone = !emit(&tx, events).await;
@@ -330,15 +427,22 @@ async fn relay_stream(
         }
     }
     record.usage(&translator.usage());
+    let now = time::OffsetDateTime::now_utc();
+    let key_id = attempt.key.key.id;
     let entry = if client_gone {
+        // The upstream was answering: the key is fine.
+        state.pools.succeeded(key_id, now);
         record.failed(
             499,
             ErrorType::InvalidRequestError,
             "the client closed the connection",
         )
-    } else if let Some(message) = translator.error_message().or(upstream_error) {
+    } else if let Some(message) = translator.error_message() {
+        // Bytes already reached the client, so no retry; the key answered badly.
+        state.pools.failed(key_id, &bad_answer(), &message, now);
         record.failed(200, ErrorType::ApiError, &message)
     } else {
+        state.pools.succeeded(key_id, now);
         record.succeeded(200)
     };
     state.logs.record(entry);

@@ -6,6 +6,8 @@ mod error;
 pub mod mapping;
 mod messages;
 mod models;
+pub mod pool;
+pub mod probe;
 mod record;
 mod routing;
 pub mod upstream;

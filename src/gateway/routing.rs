@@ -1,12 +1,19 @@
-//! Which upstream key serves a request. The pool issue replaces the body of `choose` with
-//! the full algorithm (weights, health, cooldown, failover); here the highest priority
-//! wins, and among equals the least recently used, so traffic spreads.
+//! A user's pool as the gateway needs it for one request: enabled keys of the kinds it can
+//! translate to, in routing order, with the user's strategy. Read fresh for every request,
+//! so a key added, edited, disabled or removed anywhere (CLI, dashboard, another Nexus
+//! process) is used or dropped by the very next request.
 
 use store::upstream_keys::{self, Provider, UpstreamKey};
 use uuid::Uuid;
 
 use super::error::GatewayError;
+use super::pool::selector::Strategy;
 use crate::app::AppState;
+
+pub struct UserPool {
+    pub strategy: Strategy,
+    pub keys: Vec<UpstreamKey>,
+}
 
 /// A chosen key with its secret decrypted, held only for the request.
 pub struct ChosenKey {
@@ -23,40 +30,43 @@ impl std::fmt::Debug for ChosenKey {
     }
 }
 
-pub async fn choose(state: &AppState, user_id: Uuid) -> Result<ChosenKey, GatewayError> {
-    let keys = upstream_keys::list(&state.pool, user_id).await?;
-    let candidate = keys
+pub fn no_key() -> GatewayError {
+    GatewayError::invalid(
+        "No enabled upstream key: add an OpenAI-compatible key on the keys page (or with `nexus upstream add`)",
+    )
+}
+
+pub async fn load_pool(state: &AppState, user_id: Uuid) -> Result<UserPool, GatewayError> {
+    let keys: Vec<UpstreamKey> = upstream_keys::list(&state.pool, user_id)
+        .await?
         .into_iter()
         .filter(|k| k.enabled && k.provider == Provider::Openai)
-        .max_by(|a, b| {
-            a.priority.cmp(&b.priority).then_with(|| {
-                // Least recently used first: never-used keys before used ones.
-                b.last_used_at.cmp(&a.last_used_at)
-            })
-        })
-        .ok_or_else(|| {
-            GatewayError::invalid(
-                "No enabled upstream key: add an OpenAI-compatible key on the keys page \
-                 (or with `nexus upstream add`)",
-            )
-        })?;
+        .collect();
+    if keys.is_empty() {
+        return Err(no_key());
+    }
+    let strategy = store::users::pool_strategy(&state.pool, user_id)
+        .await?
+        .parse()
+        .unwrap_or(Strategy::Priority);
+    Ok(UserPool { strategy, keys })
+}
+
+/// Decrypts the key's secret for one request.
+pub fn unlock(state: &AppState, key: &UpstreamKey) -> Result<ChosenKey, GatewayError> {
     let secret = state
         .keyring
         .secret_box()
-        .decrypt_string(
-            auth::Purpose::UpstreamSecret,
-            candidate.id,
-            &candidate.secret_encrypted,
-        )
+        .decrypt_string(auth::Purpose::UpstreamSecret, key.id, &key.secret_encrypted)
         .map_err(|err| {
-            tracing::error!(key = %candidate.name, "cannot decrypt an upstream key: {err}");
+            tracing::error!(key = %key.name, "cannot decrypt an upstream key: {err}");
             GatewayError::internal(format!(
                 "The upstream key {} cannot be decrypted (was NEXUS_SECRET_KEY changed?)",
-                candidate.name
+                key.name
             ))
         })?;
     Ok(ChosenKey {
-        key: candidate,
+        key: key.clone(),
         secret,
     })
 }

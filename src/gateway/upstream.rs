@@ -10,14 +10,13 @@ use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
 /// Time to establish a connection (TCP and TLS).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
-/// Longest silence between two chunks of a response; reasoning models can think a while
-/// before the first byte. No total timeout: streams may last many minutes.
-const READ_TIMEOUT: Duration = Duration::from_secs(300);
-
-pub fn client(allow_private: bool) -> reqwest::Client {
+/// `read_timeout` is the longest silence before the first byte or between two chunks;
+/// reasoning models can think a while before answering. No total timeout: streams may last
+/// many minutes.
+pub fn client(allow_private: bool, read_timeout: Duration) -> reqwest::Client {
     let mut builder = reqwest::Client::builder()
         .connect_timeout(CONNECT_TIMEOUT)
-        .read_timeout(READ_TIMEOUT)
+        .read_timeout(read_timeout)
         .tcp_nodelay(true)
         .pool_idle_timeout(Duration::from_secs(90))
         // A redirect could lead anywhere, past the address guard's first check.
@@ -145,7 +144,7 @@ mod tests {
 
     #[tokio::test]
     async fn names_resolving_to_loopback_are_refused() {
-        let client = client(false);
+        let client = client(false, Duration::from_secs(5));
         let err = client
             .get("http://localhost:9/")
             .send()

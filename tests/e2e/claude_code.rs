@@ -27,6 +27,19 @@ async fn env(pool: PgPool, json_only: bool) -> (Env, MockUpstream) {
     let upstream = MockUpstream::start().await;
     upstream.think(json_only);
     let (key, user_id) = user_with_upstream(&pool, "coder", &upstream.base_url).await;
+    // A dead key ahead of the working one: failover must keep it invisible.
+    let dead = nexus::upstreams::UpstreamInput {
+        name: "dead".into(),
+        provider: store::upstream_keys::Provider::Openai,
+        base_url: format!("http://127.0.0.1:{}/v1", crate::helpers::free_port()),
+        secret: "sk-dead-key-secret".into(),
+        priority: 90,
+        weight: 1,
+        enabled: true,
+    };
+    nexus::upstreams::add(&pool, &crate::helpers::keyring(), user_id, dead)
+        .await
+        .expect("dead key");
     let app = TestApp::spawn_with(pool.clone(), &["--allow-private-upstreams", "true"]).await;
     let home = tempfile::tempdir().expect("home");
     let proxy = RecordingProxy::start(&app.address).await;
@@ -143,6 +156,13 @@ async fn three_scenarios(pool: PgPool, json_only: bool) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(logs.len(), requests.len(), "one log row per request");
+    // The dead key was tried first, failed over, and (after the threshold) put aside;
+    // Claude Code never noticed.
+    assert!(
+        logs.iter()
+            .any(|l| l.attempts == 2 && l.upstream_keys_tried.len() == 2),
+        "{logs:?}"
+    );
     for log in &logs {
         assert!(log.success, "{log:?}");
         assert_eq!(log.target_model.as_deref(), Some("mock-large"));

@@ -142,6 +142,15 @@ impl Cli {
         expect_ok(args, &self.run(args))
     }
 
+    /// Runs off the test's runtime thread, so servers on that runtime (mock upstreams) can
+    /// answer the command meanwhile. Returns the output.
+    pub async fn run_async(&self, args: &[&str]) -> Output {
+        let mut cmd = self.command(args);
+        tokio::task::spawn_blocking(move || cmd.output().expect("run nexus"))
+            .await
+            .expect("join")
+    }
+
     /// Runs and expects failure; returns stderr, which must be one line.
     pub fn fails(&self, args: &[&str]) -> String {
         expect_failure(args, &self.run(args))
@@ -197,7 +206,12 @@ impl TestApp {
             .chain(options.iter().copied());
         let cli = <nexus::cli::Cli as clap::Parser>::try_parse_from(args).expect("config");
         let (logs, _writer) = nexus::log_writer::LogWriter::spawn(pool.clone());
-        let state = nexus::app::AppState::new(pool, cli.config.normalized(), keyring(), logs);
+        let state =
+            nexus::app::AppState::new(pool.clone(), cli.config.normalized(), keyring(), logs);
+        tokio::spawn(nexus::gateway::pool::flush_periodically(
+            state.pools.clone(),
+            pool,
+        ));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");

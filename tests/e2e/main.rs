@@ -13,5 +13,6 @@ mod gateway;
 mod health;
 mod helpers;
 mod mock_upstream;
+mod pools;
 mod recording_proxy;
 mod secrets;

@@ -21,6 +21,8 @@ pub enum Reply {
     Error(u16, String, Vec<(&'static str, &'static str)>),
     /// An SSE body sent in exactly these pieces, with a pause between them.
     Sse(Vec<Vec<u8>>, Duration),
+    /// Nothing for this long, then a JSON body.
+    Slow(Duration, serde_json::Value),
 }
 
 #[derive(Default)]
@@ -104,6 +106,10 @@ async fn handle(
     let reply = scripted.or_else(|| brain.map(|json_only| brain_reply(&json, json_only)));
     match reply {
         None => (StatusCode::INTERNAL_SERVER_ERROR, "no scripted reply").into_response(),
+        Some(Reply::Slow(pause, body)) => {
+            tokio::time::sleep(pause).await;
+            axum::Json(body).into_response()
+        }
         Some(Reply::Json(status, body)) => (
             StatusCode::from_u16(status).expect("status"),
             axum::Json(body),

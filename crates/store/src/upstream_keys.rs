@@ -81,6 +81,8 @@ pub struct UpstreamKey {
     #[serde(with = "time::serde::rfc3339::option")]
     pub cooldown_until: Option<OffsetDateTime>,
     pub last_error: Option<String>,
+    /// Cooldowns in a row: each one lasts longer than the last.
+    pub cooldown_trips: i32,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }
@@ -165,6 +167,7 @@ struct Row {
     last_failure_at: Option<OffsetDateTime>,
     cooldown_until: Option<OffsetDateTime>,
     last_error: Option<String>,
+    cooldown_trips: i32,
     created_at: OffsetDateTime,
 }
 
@@ -190,6 +193,7 @@ impl TryFrom<Row> for UpstreamKey {
             last_failure_at: r.last_failure_at,
             cooldown_until: r.cooldown_until,
             last_error: r.last_error,
+            cooldown_trips: r.cooldown_trips,
             created_at: r.created_at,
         })
     }
@@ -206,7 +210,7 @@ pub async fn insert(db: impl PgExecutor<'_>, key: &NewUpstreamKey) -> Result<Ups
            returning id, user_id, name, provider, base_url, secret_encrypted, secret_hint,
                      priority, weight, enabled, total_requests, success_requests,
                      consecutive_failures, last_used_at, last_failure_at, cooldown_until,
-                     last_error, created_at"#,
+                     last_error, cooldown_trips, created_at"#,
         key.id,
         key.user_id,
         key.name,
@@ -231,7 +235,7 @@ pub async fn list(db: impl PgExecutor<'_>, user_id: Uuid) -> Result<Vec<Upstream
         r#"select id, user_id, name, provider, base_url, secret_encrypted, secret_hint,
                   priority, weight, enabled, total_requests, success_requests,
                   consecutive_failures, last_used_at, last_failure_at, cooldown_until,
-                  last_error, created_at
+                  last_error, cooldown_trips, created_at
            from upstream_keys where user_id = $1
            order by priority desc, name"#,
         user_id
@@ -249,7 +253,7 @@ pub async fn by_name(db: impl PgExecutor<'_>, user_id: Uuid, name: &str) -> Resu
         r#"select id, user_id, name, provider, base_url, secret_encrypted, secret_hint,
                   priority, weight, enabled, total_requests, success_requests,
                   consecutive_failures, last_used_at, last_failure_at, cooldown_until,
-                  last_error, created_at
+                  last_error, cooldown_trips, created_at
            from upstream_keys where user_id = $1 and name = $2"#,
         user_id,
         name
@@ -285,7 +289,7 @@ pub async fn update(
            returning id, user_id, name, provider, base_url, secret_encrypted, secret_hint,
                      priority, weight, enabled, total_requests, success_requests,
                      consecutive_failures, last_used_at, last_failure_at, cooldown_until,
-                     last_error, created_at"#,
+                     last_error, cooldown_trips, created_at"#,
         user_id,
         id,
         changes.name,
@@ -317,5 +321,84 @@ pub async fn remove(db: impl PgExecutor<'_>, user_id: Uuid, name: &str) -> Resul
     if deleted == 0 {
         return Err(Error::NotFound(format!("no upstream key named {name}")));
     }
+    Ok(())
+}
+
+/// What one process observed of a key since its last flush, merged into the row with
+/// additive, atomic SQL: several Nexus processes may flush for the same key at once.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KeyActivity {
+    pub key_id: Uuid,
+    pub requests: i64,
+    pub successes: i64,
+    /// A success was seen: the consecutive-failure count restarts from `failures`.
+    pub reset_failures: bool,
+    /// Failures since the last success (or since the last flush, when no success).
+    pub failures: i32,
+    pub last_used_at: Option<OffsetDateTime>,
+    pub last_failure_at: Option<OffsetDateTime>,
+    pub last_error: Option<String>,
+    /// A cooldown this process imposed; the later of it and the stored one wins.
+    pub cooldown_until: Option<OffsetDateTime>,
+    /// Trips in a row after this activity (`None`: unchanged).
+    pub cooldown_trips: Option<i32>,
+}
+
+/// Adds each key's activity to its counters in one statement.
+pub async fn record_activity(db: impl PgExecutor<'_>, activity: &[KeyActivity]) -> Result<u64> {
+    if activity.is_empty() {
+        return Ok(0);
+    }
+    macro_rules! column {
+        ($field:ident) => {
+            activity
+                .iter()
+                .map(|a| a.$field.clone())
+                .collect::<Vec<_>>()
+        };
+    }
+    let result = sqlx::query!(
+        r#"update upstream_keys k set
+               total_requests = k.total_requests + a.requests,
+               success_requests = k.success_requests + a.successes,
+               consecutive_failures = case when a.reset_failures then a.failures
+                                           else k.consecutive_failures + a.failures end,
+               last_used_at = greatest(k.last_used_at, a.last_used_at),
+               last_failure_at = greatest(k.last_failure_at, a.last_failure_at),
+               last_error = coalesce(a.last_error, k.last_error),
+               cooldown_until = case when a.reset_failures and a.failures = 0 then null
+                                     else greatest(k.cooldown_until, a.cooldown_until) end,
+               cooldown_trips = coalesce(a.cooldown_trips, k.cooldown_trips)
+           from unnest($1::uuid[], $2::int8[], $3::int8[], $4::bool[], $5::int4[], $6::timestamptz[],
+                       $7::timestamptz[], $8::text[], $9::timestamptz[], $10::int4[])
+                as a(key_id, requests, successes, reset_failures, failures, last_used_at, last_failure_at,
+                     last_error, cooldown_until, cooldown_trips)
+           where k.id = a.key_id"#,
+        &column!(key_id),
+        &column!(requests),
+        &column!(successes),
+        &column!(reset_failures),
+        &column!(failures),
+        &column!(last_used_at) as &[Option<OffsetDateTime>],
+        &column!(last_failure_at) as &[Option<OffsetDateTime>],
+        &column!(last_error) as &[Option<String>],
+        &column!(cooldown_until) as &[Option<OffsetDateTime>],
+        &column!(cooldown_trips) as &[Option<i32>],
+    )
+    .execute(db)
+    .await?;
+    Ok(result.rows_affected())
+}
+
+/// Forgets every key's failures and cooldown: used when all of a user's keys are skipped,
+/// so that the user is never left with "no key available".
+pub async fn reset_health(db: impl PgExecutor<'_>, user_id: Uuid) -> Result<()> {
+    sqlx::query!(
+        r#"update upstream_keys set consecutive_failures = 0, cooldown_until = null, cooldown_trips = 0
+           where user_id = $1 and enabled"#,
+        user_id
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }

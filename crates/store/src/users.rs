@@ -179,3 +179,28 @@ mod tests {
         }
     }
 }
+
+/// How a user's requests are spread over their keys.
+pub async fn pool_strategy(db: impl PgExecutor<'_>, id: Uuid) -> Result<String> {
+    Ok(
+        sqlx::query_scalar!("select pool_strategy from users where id = $1", id)
+            .fetch_one(db)
+            .await?,
+    )
+}
+
+pub async fn set_pool_strategy(db: impl PgExecutor<'_>, id: Uuid, strategy: &str) -> Result<()> {
+    sqlx::query!(
+        "update users set pool_strategy = $2 where id = $1",
+        id,
+        strategy
+    )
+    .execute(db)
+    .await
+    .on_constraint("users_pool_strategy_check", || {
+        Error::Invalid(format!(
+            "unknown strategy {strategy:?}: expected priority, round-robin, random or failover"
+        ))
+    })?;
+    Ok(())
+}
