@@ -165,21 +165,6 @@ pub async fn set_password_hash(db: impl PgExecutor<'_>, id: Uuid, hash: &str) ->
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::validate_login;
-
-    #[test]
-    fn logins_follow_github_rules() {
-        for good in ["alice", "a", "bob-smith", "A1-b2", &"x".repeat(39)] {
-            assert!(validate_login(good).is_ok(), "{good}");
-        }
-        for bad in ["", "-a", "a-", "a--b", "a b", "a/b", "é", &"x".repeat(40)] {
-            assert!(validate_login(bad).is_err(), "{bad}");
-        }
-    }
-}
-
 /// How a user's requests are spread over their keys.
 pub async fn pool_strategy(db: impl PgExecutor<'_>, id: Uuid) -> Result<String> {
     Ok(
@@ -203,4 +188,19 @@ pub async fn set_pool_strategy(db: impl PgExecutor<'_>, id: Uuid, strategy: &str
         ))
     })?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::validate_login;
+
+    #[test]
+    fn logins_follow_github_rules() {
+        for good in ["alice", "a", "bob-smith", "A1-b2", &"x".repeat(39)] {
+            assert!(validate_login(good).is_ok(), "{good}");
+        }
+        for bad in ["", "-a", "a-", "a--b", "a b", "a/b", "é", &"x".repeat(40)] {
+            assert!(validate_login(bad).is_err(), "{bad}");
+        }
+    }
 }
