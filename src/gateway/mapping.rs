@@ -1,6 +1,7 @@
 //! Which upstream model a requested model name goes to (design §6).
 
 use store::model_mappings::{MappingMode, ModelMapping};
+use store::upstream_keys::Provider;
 
 use crate::config::SystemMapping;
 
@@ -71,6 +72,31 @@ pub fn target_model(
     Ok(target)
 }
 
+/// The model to ask a key of kind `provider` for. Anthropic keys take Claude names as they
+/// are, unless the user mapped that family themselves.
+pub fn target_for_key(
+    provider: Provider,
+    requested: &str,
+    user: &ModelMapping,
+    system: &SystemMapping,
+) -> Result<String, String> {
+    if provider != Provider::Anthropic {
+        return target_model(requested, user, system);
+    }
+    let own = |slot: &Option<String>| {
+        slot.clone()
+            .filter(|t| user.mode == MappingMode::Custom && !t.trim().is_empty())
+    };
+    let mapped = match family(requested) {
+        Some(Family::Haiku) => own(&user.haiku),
+        Some(Family::Sonnet) => own(&user.sonnet),
+        Some(Family::Opus) => own(&user.opus),
+        Some(Family::Other) => own(&user.other),
+        None => None,
+    };
+    Ok(mapped.unwrap_or_else(|| requested.to_owned()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,6 +163,27 @@ mod tests {
             target_model("claude-haiku-5-5", &switched_back, &system()).as_deref(),
             Ok("sys-h")
         );
+    }
+
+    #[test]
+    fn anthropic_keys_keep_claude_names_unless_mapped() {
+        let default = ModelMapping::default();
+        let keep = target_for_key(
+            Provider::Anthropic,
+            "claude-sonnet-5-5",
+            &default,
+            &system(),
+        );
+        assert_eq!(keep.as_deref(), Ok("claude-sonnet-5-5"));
+        let custom = ModelMapping {
+            mode: MappingMode::Custom,
+            opus: Some("claude-opus-4-1".into()),
+            ..default
+        };
+        let mapped = target_for_key(Provider::Anthropic, "claude-opus-5-5", &custom, &system());
+        assert_eq!(mapped.as_deref(), Ok("claude-opus-4-1"));
+        let other = target_for_key(Provider::Openai, "claude-opus-5-5", &custom, &system());
+        assert_eq!(other.as_deref(), Ok("claude-opus-4-1"));
     }
 
     #[test]

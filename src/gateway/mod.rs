@@ -1,7 +1,9 @@
 //! The Anthropic-compatible gateway API that Claude Code talks to.
 
+mod attempt;
 mod auth;
 mod count_tokens;
+mod deliver;
 mod error;
 pub mod mapping;
 mod messages;

@@ -1,9 +1,9 @@
-//! A user's pool as the gateway needs it for one request: enabled keys of the kinds it can
-//! translate to, in routing order, with the user's strategy. Read fresh for every request,
+//! A user's pool as the gateway needs it for one request: enabled keys of every kind, in
+//! routing order, with the user's strategy. Read fresh for every request,
 //! so a key added, edited, disabled or removed anywhere (CLI, dashboard, another Nexus
 //! process) is used or dropped by the very next request.
 
-use store::upstream_keys::{self, Provider, UpstreamKey};
+use store::upstream_keys::{self, UpstreamKey};
 use uuid::Uuid;
 
 use super::error::GatewayError;
@@ -32,7 +32,7 @@ impl std::fmt::Debug for ChosenKey {
 
 pub fn no_key() -> GatewayError {
     GatewayError::invalid(
-        "No enabled upstream key: add an OpenAI-compatible key on the keys page (or with `nexus upstream add`)",
+        "No enabled upstream key: add one on the keys page (or with `nexus upstream add`)",
     )
 }
 
@@ -40,7 +40,7 @@ pub async fn load_pool(state: &AppState, user_id: Uuid) -> Result<UserPool, Gate
     let keys: Vec<UpstreamKey> = upstream_keys::list(&state.pool, user_id)
         .await?
         .into_iter()
-        .filter(|k| k.enabled && k.provider == Provider::Openai)
+        .filter(|k| k.enabled)
         .collect();
     if keys.is_empty() {
         return Err(no_key());

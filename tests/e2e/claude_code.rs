@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 use sqlx::PgPool;
+use store::upstream_keys::Provider;
 
 use crate::helpers::{TestApp, user_with_upstream};
 use crate::mock_upstream::MockUpstream;
@@ -23,10 +24,23 @@ struct Env {
     user_id: uuid::Uuid,
 }
 
-async fn env(pool: PgPool, json_only: bool) -> (Env, MockUpstream) {
+async fn env(pool: PgPool, provider: Provider, json_only: bool) -> (Env, MockUpstream) {
     let upstream = MockUpstream::start().await;
     upstream.think(json_only);
     let (key, user_id) = user_with_upstream(&pool, "coder", &upstream.base_url).await;
+    if provider != Provider::Openai {
+        let mock = store::upstream_keys::by_name(&pool, user_id, "mock")
+            .await
+            .expect("mock key");
+        let edit = nexus::upstreams::UpstreamEdit {
+            provider: Some(provider),
+            base_url: Some(upstream.root.clone()),
+            ..Default::default()
+        };
+        nexus::upstreams::edit(&pool, &crate::helpers::keyring(), &mock, edit)
+            .await
+            .expect("kind");
+    }
     // A dead key ahead of the working one: failover must keep it invisible.
     let dead = nexus::upstreams::UpstreamInput {
         name: "dead".into(),
@@ -92,8 +106,8 @@ async fn claude(env: &Env, prompt: &str, workdir: &Path, extra: &[&str]) -> Valu
     result
 }
 
-async fn three_scenarios(pool: PgPool, json_only: bool) {
-    let (env, upstream) = env(pool, json_only).await;
+async fn three_scenarios(pool: PgPool, provider: Provider, json_only: bool) {
+    let (env, upstream) = env(pool, provider, json_only).await;
     let work = tempfile::tempdir().expect("workdir");
 
     let result = claude(&env, "Say hello", work.path(), &[]).await;
@@ -167,9 +181,19 @@ async fn three_scenarios(pool: PgPool, json_only: bool) {
         assert!(log.success, "{log:?}");
         assert_eq!(log.target_model.as_deref(), Some("mock-large"));
         assert!(log.input_tokens > 0 && log.output_tokens > 0, "{log:?}");
-        assert!(log.stream, "Claude Code always streams");
+        // An Anthropic key's answer is passed through unchanged: a JSON body for a stream
+        // request makes Claude Code fall back to a non-streaming request.
+        if !(json_only && provider == Provider::Anthropic) {
+            assert!(log.stream, "Claude Code streams");
+        }
+    }
+    if json_only && provider == Provider::Anthropic {
+        assert!(logs.iter().any(|l| !l.stream), "Claude Code used its non-streaming fallback");
     }
 
+    if provider != Provider::Openai {
+        return;
+    }
     // The tool results went back upstream as tool messages after the assistant's calls.
     let tool_turns: Vec<&Value> = requests
         .iter()
@@ -204,10 +228,30 @@ async fn three_scenarios(pool: PgPool, json_only: bool) {
 
 #[sqlx::test(migrator = "store::MIGRATOR")]
 async fn claude_code_with_a_streaming_upstream(pool: PgPool) {
-    three_scenarios(pool, false).await;
+    three_scenarios(pool, Provider::Openai, false).await;
 }
 
 #[sqlx::test(migrator = "store::MIGRATOR")]
 async fn claude_code_with_an_upstream_that_answers_whole(pool: PgPool) {
-    three_scenarios(pool, true).await;
+    three_scenarios(pool, Provider::Openai, true).await;
+}
+
+#[sqlx::test(migrator = "store::MIGRATOR")]
+async fn claude_code_through_a_streaming_gemini_key(pool: PgPool) {
+    three_scenarios(pool, Provider::Gemini, false).await;
+}
+
+#[sqlx::test(migrator = "store::MIGRATOR")]
+async fn claude_code_through_a_gemini_key_answering_whole(pool: PgPool) {
+    three_scenarios(pool, Provider::Gemini, true).await;
+}
+
+#[sqlx::test(migrator = "store::MIGRATOR")]
+async fn claude_code_through_an_anthropic_key(pool: PgPool) {
+    three_scenarios(pool, Provider::Anthropic, false).await;
+}
+
+#[sqlx::test(migrator = "store::MIGRATOR")]
+async fn claude_code_through_an_anthropic_key_answering_whole(pool: PgPool) {
+    three_scenarios(pool, Provider::Anthropic, true).await;
 }

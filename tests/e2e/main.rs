@@ -12,6 +12,8 @@ mod embedded;
 mod gateway;
 mod health;
 mod helpers;
+mod kinds;
+mod mock_brain;
 mod mock_upstream;
 mod pools;
 mod recording_proxy;

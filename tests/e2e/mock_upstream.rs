@@ -1,5 +1,7 @@
-//! A scripted OpenAI-compatible upstream on 127.0.0.1: each call to
-//! `/v1/chat/completions` takes the next scripted reply and records the request body.
+//! A scripted upstream on 127.0.0.1 that speaks three dialects: OpenAI Chat Completions
+//! (`/v1/chat/completions`), Gemini (`/v1beta/models/…:generateContent` and
+//! `…:streamGenerateContent`) and Anthropic (`/v1/messages`). Each call takes the next
+//! scripted reply (or asks the brain) and records the request.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -8,10 +10,12 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+
+use crate::mock_brain::Dialect;
 
 #[derive(Clone)]
 pub enum Reply {
@@ -31,12 +35,24 @@ struct Inner {
     /// With no scripted reply left: answer like a tiny model (see `brain`), streaming when
     /// asked unless `json_only`.
     brain: Mutex<Option<bool>>,
-    requests: Mutex<Vec<(HeaderMap, serde_json::Value)>>,
+    requests: Mutex<Vec<Recorded>>,
+}
+
+/// A request as the mock saw it.
+#[derive(Clone)]
+pub struct Recorded {
+    pub path: String,
+    pub headers: HeaderMap,
+    pub raw: Bytes,
+    pub json: serde_json::Value,
 }
 
 #[derive(Clone)]
 pub struct MockUpstream {
+    /// The OpenAI-style base URL (`http://host:port/v1`).
     pub base_url: String,
+    /// `http://host:port`, the base URL for Gemini and Anthropic keys.
+    pub root: String,
     inner: Arc<Inner>,
     /// Set when a streamed body was dropped before it was fully sent (the client left).
     pub stream_dropped: Arc<AtomicBool>,
@@ -48,15 +64,19 @@ impl MockUpstream {
         let stream_dropped = Arc::new(AtomicBool::new(false));
         let state = (inner.clone(), stream_dropped.clone());
         let app = Router::new()
-            .route("/v1/chat/completions", post(handle))
+            .route("/v1/chat/completions", post(handle_openai))
+            .route("/v1/messages", post(handle_anthropic))
+            .route("/v1beta/models/{call}", post(handle_gemini))
             .with_state(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
-        let base_url = format!("http://{}/v1", listener.local_addr().expect("addr"));
+        let root = format!("http://{}", listener.local_addr().expect("addr"));
+        let base_url = format!("{root}/v1");
         tokio::spawn(async move { axum::serve(listener, app).await });
         Self {
             base_url,
+            root,
             inner,
             stream_dropped,
         }
@@ -74,36 +94,70 @@ impl MockUpstream {
 
     /// Bodies of the requests received so far.
     pub fn requests(&self) -> Vec<serde_json::Value> {
-        self.inner
-            .requests
-            .lock()
-            .expect("lock")
-            .iter()
-            .map(|(_, body)| body.clone())
-            .collect()
+        self.recorded().into_iter().map(|r| r.json).collect()
+    }
+
+    pub fn recorded(&self) -> Vec<Recorded> {
+        self.inner.requests.lock().expect("lock").clone()
     }
 
     pub fn headers(&self, n: usize) -> HeaderMap {
-        self.inner.requests.lock().expect("lock")[n].0.clone()
+        self.recorded()[n].headers.clone()
     }
 }
 
 type MockState = (Arc<Inner>, Arc<AtomicBool>);
 
+async fn handle_openai(
+    State(state): State<MockState>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    handle(state, Dialect::OpenAi, uri, headers, body).await
+}
+
+async fn handle_anthropic(
+    State(state): State<MockState>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    handle(state, Dialect::Anthropic, uri, headers, body).await
+}
+
+async fn handle_gemini(
+    State(state): State<MockState>,
+    Path(call): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let dialect = Dialect::Gemini {
+        stream: call.ends_with(":streamGenerateContent"),
+    };
+    handle(state, dialect, uri, headers, body).await
+}
+
 async fn handle(
-    State((inner, dropped)): State<MockState>,
+    (inner, dropped): MockState,
+    dialect: Dialect,
+    uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let json = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
-    inner
-        .requests
-        .lock()
-        .expect("lock")
-        .push((headers, json.clone()));
+    let recorded = Recorded {
+        path: uri.to_string(),
+        headers,
+        raw: body,
+        json: json.clone(),
+    };
+    inner.requests.lock().expect("lock").push(recorded);
     let scripted = inner.replies.lock().expect("lock").pop_front();
     let brain = *inner.brain.lock().expect("lock");
-    let reply = scripted.or_else(|| brain.map(|json_only| brain_reply(&json, json_only)));
+    let reply = scripted
+        .or_else(|| brain.map(|json_only| crate::mock_brain::reply(dialect, &json, json_only)));
     match reply {
         None => (StatusCode::INTERNAL_SERVER_ERROR, "no scripted reply").into_response(),
         Some(Reply::Slow(pause, body)) => {
@@ -199,97 +253,4 @@ pub fn cut(bytes: &[u8], sizes: &[usize]) -> Vec<Vec<u8>> {
         i += 1;
     }
     pieces
-}
-
-/// The answer of a tiny deterministic "model": after a tool result it reports the result;
-/// a prompt containing `run-echo` gets a Bash tool call, `read-file PATH` a Read call;
-/// anything else a greeting.
-fn brain_reply(request: &serde_json::Value, json_only: bool) -> Reply {
-    use serde_json::json;
-    let messages = request["messages"].as_array().cloned().unwrap_or_default();
-    let last_tool = messages
-        .iter()
-        .rev()
-        .find(|m| m["role"] != "system")
-        .filter(|m| m["role"] == "tool");
-    let user_text: String = messages
-        .iter()
-        .filter(|m| m["role"] == "user")
-        .map(|m| match &m["content"] {
-            serde_json::Value::String(s) => s.clone(),
-            serde_json::Value::Array(parts) => parts
-                .iter()
-                .filter_map(|p| p["text"].as_str())
-                .collect::<Vec<_>>()
-                .join("\n"),
-            _ => String::new(),
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
-    let (text, call): (String, Option<(&str, serde_json::Value)>) = if let Some(tool) = last_tool {
-        let result = tool["content"].as_str().unwrap_or("").to_owned();
-        let first = result.lines().next().unwrap_or("").to_owned();
-        (format!("The tool said: {first}"), None)
-    } else if user_text.contains("run-echo") {
-        (
-            "I will run it.".into(),
-            Some((
-                "Bash",
-                json!({"command": "echo hello-from-tool", "description": "Run the requested command"}),
-            )),
-        )
-    } else if let Some(at) = user_text.find("read-file ") {
-        let path: String = user_text[at + 10..]
-            .split_whitespace()
-            .next()
-            .unwrap_or("")
-            .to_owned();
-        (
-            "Reading it.".into(),
-            Some(("Read", json!({"file_path": path}))),
-        )
-    } else {
-        ("Hello from the mock model.".into(), None)
-    };
-    let prompt_tokens = serde_json::to_string(request)
-        .map(|s| s.len() / 4)
-        .unwrap_or(0);
-    let finish = if call.is_some() { "tool_calls" } else { "stop" };
-    let usage = json!({"prompt_tokens": prompt_tokens, "completion_tokens": 12, "total_tokens": prompt_tokens + 12});
-    if json_only || request["stream"] != true {
-        let mut message = json!({"role": "assistant", "content": text});
-        if let Some((name, args)) = &call {
-            message["tool_calls"] = json!([{"id": "call_1", "type": "function",
-                "function": {"name": name, "arguments": args.to_string()}}]);
-        }
-        return Reply::Json(
-            200,
-            json!({"id": "chatcmpl-brain", "object": "chat.completion", "model": request["model"],
-            "choices": [{"index": 0, "message": message, "finish_reason": finish}], "usage": usage}),
-        );
-    }
-    let chunk = |delta: serde_json::Value, finish: Option<&str>| {
-        json!({"id": "chatcmpl-brain",
-        "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
-    };
-    let mut chunks = vec![chunk(json!({"role": "assistant", "content": ""}), None)];
-    for word in text.split_inclusive(' ') {
-        chunks.push(chunk(json!({"content": word}), None));
-    }
-    if let Some((name, args)) = &call {
-        let args = args.to_string();
-        let (a, b) = args.split_at(args.len() / 2);
-        chunks.push(chunk(
-            json!({"tool_calls": [{"index": 0, "id": "call_1", "type": "function",
-            "function": {"name": name, "arguments": a}}]}),
-            None,
-        ));
-        chunks.push(chunk(
-            json!({"tool_calls": [{"index": 0, "function": {"arguments": b}}]}),
-            None,
-        ));
-    }
-    chunks.push(chunk(json!({}), Some(finish)));
-    chunks.push(json!({"id": "chatcmpl-brain", "object": "chat.completion.chunk", "choices": [], "usage": usage}));
-    Reply::Sse(cut(&sse(&chunks), &[64, 17]), Duration::from_millis(1))
 }

@@ -155,7 +155,9 @@ async fn every_retryable_failure_fails_over_to_the_next_key(pool: PgPool) {
     ];
     let mut served = 0;
     for (what, failure) in failures {
-        // Reset the first key's health so it is tried first each time.
+        // Reset the first key's health so it is tried first each time, once the previous
+        // failure has reached the database (flushed within a second).
+        counters(&p.pool, p.user_id, "mock", served as i64).await;
         store::upstream_keys::reset_health(&p.pool, p.user_id)
             .await
             .expect("reset");

@@ -2,6 +2,7 @@
 
 mod count;
 mod error;
+pub mod passthrough;
 mod request;
 mod response;
 

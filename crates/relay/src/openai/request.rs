@@ -4,7 +4,7 @@
 //! `citations`, `context_management` and anything else unknown never reaches the upstream
 //! (pitfall 12). What the upstream accepts comes from [`Quirks`] only.
 
-mod messages;
+pub(crate) mod messages;
 mod parts;
 #[cfg(test)]
 mod tests;
@@ -162,7 +162,7 @@ fn add_tools(
 
 /// Reasoning effort as Anthropic expresses it (`output_config.effort`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Effort {
+pub(crate) enum Effort {
     Low,
     Medium,
     High,
@@ -172,7 +172,7 @@ enum Effort {
 
 impl Effort {
     /// CCR's buckets (§4.3): ≤1024 low, ≤8192 medium, else high.
-    fn from_budget(budget: u64) -> Effort {
+    pub(crate) fn from_budget(budget: u64) -> Effort {
         match budget {
             0..=1024 => Effort::Low,
             1025..=8192 => Effort::Medium,
@@ -180,7 +180,7 @@ impl Effort {
         }
     }
 
-    fn from_name(name: Option<&str>) -> Effort {
+    pub(crate) fn from_name(name: Option<&str>) -> Effort {
         match name {
             Some("low") => Effort::Low,
             Some("high") => Effort::High,

@@ -19,14 +19,14 @@
 
 mod args;
 mod blocks;
-pub(super) mod fields;
-mod sse;
-pub(super) mod tools;
+pub(crate) mod fields;
+pub(crate) mod sse;
+pub(crate) mod tools;
 
 #[cfg(test)]
 mod scenario_tests;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};

@@ -14,14 +14,14 @@ use crate::openai::quirks::{Quirks, ReasoningReplay, ToolCallIds};
 use crate::tool_names::ToolNameMap;
 
 /// Tool message for a call the client never answered (an Esc interrupt).
-pub(super) const INTERRUPTED: &str = "(interrupted by user)";
+pub(crate) const INTERRUPTED: &str = "(interrupted by user)";
 /// Tool message for a result with no content.
-pub(super) const NO_OUTPUT: &str = "(no output)";
+pub(crate) const NO_OUTPUT: &str = "(no output)";
 /// Gemini's documented stand-in when a tool call's thought signature is unknown.
-pub(super) const SKIP_SIGNATURE: &str = "skip_thought_signature_validator";
+pub(crate) const SKIP_SIGNATURE: &str = "skip_thought_signature_validator";
 /// Claude Code's first system block: billing data that changes on every request. It means
 /// nothing to another model and would defeat the upstream's prefix caching.
-const BILLING_PREFIX: &str = "x-anthropic-billing-header:";
+pub(crate) const BILLING_PREFIX: &str = "x-anthropic-billing-header:";
 
 /// One OpenAI message before serialisation.
 #[derive(Debug, Clone)]

@@ -62,7 +62,7 @@ fn feed(pieces: &[&[u8]], names: &ToolNameMap) -> (Vec<StreamEvent>, StreamTrans
 }
 
 /// Random ids differ between runs: replace them by stable ones.
-fn normalise(mut events: Vec<StreamEvent>) -> Vec<StreamEvent> {
+pub(crate) fn normalise(mut events: Vec<StreamEvent>) -> Vec<StreamEvent> {
     let mut synthesised = 0;
     for event in &mut events {
         match event {
@@ -105,7 +105,7 @@ pub(super) fn run(input: &str) -> (Vec<StreamEvent>, StreamTranslator) {
 }
 
 /// The content the client ends up with, rebuilt from the events.
-pub(super) fn blocks(events: &[StreamEvent]) -> Vec<ResponseBlock> {
+pub(crate) fn blocks(events: &[StreamEvent]) -> Vec<ResponseBlock> {
     let mut blocks = Vec::new();
     let mut json = String::new();
     for event in events {
@@ -158,7 +158,7 @@ pub(super) fn blocks(events: &[StreamEvent]) -> Vec<ResponseBlock> {
 }
 
 /// Stop reason and usage of the `message_delta`.
-pub(super) fn outcome(events: &[StreamEvent]) -> (StopReason, Usage) {
+pub(crate) fn outcome(events: &[StreamEvent]) -> (StopReason, Usage) {
     events
         .iter()
         .find_map(|e| match e {
@@ -171,20 +171,20 @@ pub(super) fn outcome(events: &[StreamEvent]) -> (StopReason, Usage) {
 }
 
 /// The error event, if the stream ended with one.
-pub(super) fn error_of(events: &[StreamEvent]) -> Option<ErrorDetail> {
+pub(crate) fn error_of(events: &[StreamEvent]) -> Option<ErrorDetail> {
     match events.last() {
         Some(StreamEvent::Error { error }) => Some(error.clone()),
         _ => None,
     }
 }
 
-pub(super) fn text(text: &str) -> ResponseBlock {
+pub(crate) fn text(text: &str) -> ResponseBlock {
     ResponseBlock::Text {
         text: text.to_owned(),
     }
 }
 
-pub(super) fn tool(id: &str, name: &str, input: Value) -> ResponseBlock {
+pub(crate) fn tool(id: &str, name: &str, input: Value) -> ResponseBlock {
     ResponseBlock::ToolUse {
         id: id.to_owned(),
         name: name.to_owned(),
