@@ -190,3 +190,26 @@ async fn a_mixed_pool_fails_over_across_kinds(pool: PgPool) {
     assert_eq!(openai.requests().len(), 1);
     assert_eq!(gemini.requests().len(), 1);
 }
+
+#[sqlx::test(migrator = "store::MIGRATOR")]
+async fn count_tokens_goes_to_an_anthropic_key(pool: PgPool) {
+    let (app, upstream, key, _) = setup(&pool, Provider::Anthropic).await;
+    let body =
+        json!({"model": "claude-sonnet-5-5", "messages": [{"role": "user", "content": "hello"}]});
+    let response = reqwest::Client::new()
+        .post(format!(
+            "{}/v1/messages/count_tokens?beta=true",
+            app.address
+        ))
+        .header("x-api-key", &key)
+        .json(&body)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status(), 200);
+    let counted: Value = response.json().await.expect("json");
+    assert_eq!(counted["input_tokens"], 4242, "the upstream's exact count");
+    let seen = &upstream.recorded()[0];
+    assert_eq!(seen.path, "/v1/messages/count_tokens");
+    assert_eq!(seen.headers["x-api-key"], "sk-mock-upstream-secret");
+}

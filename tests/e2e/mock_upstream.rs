@@ -66,6 +66,7 @@ impl MockUpstream {
         let app = Router::new()
             .route("/v1/chat/completions", post(handle_openai))
             .route("/v1/messages", post(handle_anthropic))
+            .route("/v1/messages/count_tokens", post(count_tokens))
             .route("/v1beta/models/{call}", post(handle_gemini))
             .with_state(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -107,6 +108,23 @@ impl MockUpstream {
 }
 
 type MockState = (Arc<Inner>, Arc<AtomicBool>);
+
+/// Anthropic's count_tokens: records the call and answers a fixed, recognisable count.
+async fn count_tokens(
+    State((inner, _)): State<MockState>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let json = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
+    inner.requests.lock().expect("lock").push(Recorded {
+        path: uri.to_string(),
+        headers,
+        raw: body,
+        json,
+    });
+    axum::Json(serde_json::json!({"input_tokens": 4242})).into_response()
+}
 
 async fn handle_openai(
     State(state): State<MockState>,
