@@ -54,6 +54,11 @@ pub struct Config {
           value_parser = clap::value_parser!(u32).range(1..=3650))]
     pub log_retention_days: u32,
 
+    /// Days the hourly stats rollups are kept (at least as long as the logs).
+    #[arg(long, env = "NEXUS_STATS_RETENTION_DAYS", default_value_t = 400, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=36500))]
+    pub stats_retention_days: u32,
+
     /// Allow upstream base URLs on loopback, private, link-local or metadata addresses
     /// (for self-hosted local models and tests).
     #[arg(long, env = "NEXUS_ALLOW_PRIVATE_UPSTREAMS", default_value_t = false, global = true,
@@ -256,6 +261,12 @@ impl Config {
             if target.trim().is_empty() {
                 anyhow::bail!("{slot} must not be empty");
             }
+        }
+        if self.stats_retention_days < self.log_retention_days {
+            anyhow::bail!(
+                "NEXUS_STATS_RETENTION_DAYS must be at least NEXUS_LOG_RETENTION_DAYS: stats \
+                 are kept at least as long as the logs they sum up"
+            );
         }
         if self.max_body_bytes < 1024 {
             anyhow::bail!("NEXUS_MAX_BODY_BYTES must be at least 1024");

@@ -10,13 +10,14 @@ use crate::app::{self, AppState};
 use crate::config::Config;
 use crate::database::{self, Database};
 use crate::gateway::pool;
-use crate::log_writer::LogWriter;
+use crate::log_writer::{LogWriter, WriterOptions};
 use crate::maintenance;
 
 /// How long in-flight requests may run on after a stop signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
-/// How long queued gateway logs may take to reach the database at shutdown.
-const LOG_FLUSH_LIMIT: Duration = Duration::from_secs(10);
+/// How long queued gateway logs may take to reach the database or the spool at shutdown
+/// (the writer bounds its own time on the database well below this).
+const LOG_FLUSH_LIMIT: Duration = Duration::from_secs(30);
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let keyring = auth::Keyring::new(database::server_key(&config)?);
@@ -36,8 +37,12 @@ async fn serve(config: &Config, db: &Database, keyring: auth::Keyring) -> anyhow
         .await
         .with_context(|| format!("could not listen on {}", config.listen))?;
     let address = listener.local_addr()?;
-    let maintenance = tokio::spawn(maintenance::run_periodically(db.pool.clone()));
-    let (logs, log_task) = LogWriter::spawn(db.pool.clone());
+    let maintenance = tokio::spawn(maintenance::run_periodically(
+        db.pool.clone(),
+        maintenance::retention(config),
+    ));
+    let spool = WriterOptions::new(config.data_dir.join("spool"));
+    let (logs, log_task) = LogWriter::spawn(db.pool.clone(), spool);
     let state = AppState::new(db.pool.clone(), config.clone(), keyring, logs);
     let pools = state.pools.clone();
     let counters = tokio::spawn(pool::flush_periodically(pools.clone(), db.pool.clone()));

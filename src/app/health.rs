@@ -1,4 +1,5 @@
-//! `GET /health`: is this process up, and can it reach its database?
+//! `GET /health`: is this process up, can it reach its database, and are its gateway logs
+//! getting stored?
 
 use std::time::Duration;
 
@@ -29,11 +30,15 @@ async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
         Err(_) => json!({ "reachable": false, "error": "database did not answer in time" }),
     };
     let healthy = database["reachable"] == true;
+    // Gateway logs held back from the database, and any that could not be stored: not a
+    // reason to take this process out of rotation, but worth an operator's look.
+    let logs = state.logs.status();
     let body = json!({
         "status": if healthy { "ok" } else { "unavailable" },
         "version": env!("CARGO_PKG_VERSION"),
         "uptime_seconds": state.started.elapsed().as_secs(),
         "database": database,
+        "logs": logs,
     });
     let status = if healthy {
         StatusCode::OK

@@ -2,8 +2,10 @@
 //! the same database as the server, the embedded one included, running or not.
 
 mod keys;
+mod logs;
 mod mappings;
 mod pools;
+mod stats;
 mod table;
 mod upstreams;
 mod users;
@@ -46,6 +48,10 @@ pub enum Command {
     /// Show or change a user's model mapping.
     #[command(subcommand)]
     Mapping(mappings::MappingCommand),
+    /// List a user's gateway requests, newest first (`logs prune`: apply the retention now).
+    Logs(logs::LogsArgs),
+    /// Sum up a user's gateway traffic: totals, per key, per model, over time.
+    Stats(stats::StatsArgs),
     /// How a user's requests are spread over their upstream keys.
     #[command(subcommand)]
     Pool(pools::PoolCommand),
@@ -85,6 +91,8 @@ impl Cli {
             Command::Key(cmd) => cmd.run(&ctx).await,
             Command::Upstream(cmd) => cmd.run(&ctx).await,
             Command::Mapping(cmd) => cmd.run(&ctx).await,
+            Command::Logs(cmd) => cmd.run(&ctx).await,
+            Command::Stats(cmd) => cmd.run(&ctx).await,
             Command::Pool(cmd) => cmd.run(&ctx).await,
         };
         ctx.db.close().await;

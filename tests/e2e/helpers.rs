@@ -192,6 +192,7 @@ pub fn expect_failure(args: &[&str], out: &Output) -> String {
 pub struct TestApp {
     pub address: String,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    _spool: tempfile::TempDir,
 }
 
 impl TestApp {
@@ -205,7 +206,10 @@ impl TestApp {
             .into_iter()
             .chain(options.iter().copied());
         let cli = <nexus::cli::Cli as clap::Parser>::try_parse_from(args).expect("config");
-        let (logs, _writer) = nexus::log_writer::LogWriter::spawn(pool.clone());
+        // A spool of its own: never replays another test's rows into this database.
+        let spool = tempfile::tempdir().expect("spool dir");
+        let options = nexus::log_writer::WriterOptions::new(spool.path().to_owned());
+        let (logs, _writer) = nexus::log_writer::LogWriter::spawn(pool.clone(), options);
         let state =
             nexus::app::AppState::new(pool.clone(), cli.config.normalized(), keyring(), logs);
         tokio::spawn(nexus::gateway::pool::flush_periodically(
@@ -229,6 +233,7 @@ impl TestApp {
         Self {
             address,
             shutdown: Some(tx),
+            _spool: spool,
         }
     }
 }

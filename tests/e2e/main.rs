@@ -4,6 +4,7 @@
 
 mod claude_code;
 mod cli_keys;
+mod cli_logs;
 mod cli_mapping;
 mod cli_upstreams;
 mod cli_users;
@@ -13,6 +14,7 @@ mod gateway;
 mod health;
 mod helpers;
 mod kinds;
+mod logs;
 mod mock_brain;
 mod mock_upstream;
 mod pools;

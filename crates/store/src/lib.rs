@@ -8,7 +8,10 @@ mod connect;
 pub mod embedded;
 mod error;
 pub mod gateway_logs;
+pub mod log_queries;
 pub mod model_mappings;
+pub mod retention;
+pub mod stats;
 pub mod upstream_keys;
 pub mod users;
 

@@ -2,4 +2,9 @@
 //! the server `scripts/test.sh` starts. One test binary, so one link step.
 
 mod accounts;
+mod log_fixtures;
+mod log_indexes;
+mod log_listing;
 mod partitions;
+mod retention;
+mod rollups;
