@@ -11,3 +11,4 @@ mod maintenance;
 mod server;
 pub mod telemetry;
 pub mod upstreams;
+pub mod web;

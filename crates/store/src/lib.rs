@@ -9,6 +9,7 @@ pub mod embedded;
 mod error;
 pub mod gateway_logs;
 pub mod model_mappings;
+pub mod sessions;
 pub mod upstream_keys;
 pub mod users;
 
