@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod database;
 pub mod gateway;
+pub mod key_usage;
 pub mod log_writer;
 mod maintenance;
 mod server;

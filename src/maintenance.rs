@@ -1,5 +1,5 @@
 //! Background upkeep: daily log partitions are created ahead of time, so an insert never
-//! meets a day without one.
+//! meets a day without one; sessions that ended more than a day ago are deleted.
 
 use std::time::Duration;
 
@@ -17,6 +17,10 @@ pub async fn run_once(pool: &PgPool) -> anyhow::Result<()> {
     let created = store::gateway_logs::create_partitions(pool, yesterday, DAYS_AHEAD + 2).await?;
     if created > 0 {
         tracing::info!(created, "created gateway log partitions");
+    }
+    let deleted = store::sessions::delete_stale(pool).await?;
+    if deleted > 0 {
+        tracing::info!(deleted, "deleted ended sessions");
     }
     Ok(())
 }

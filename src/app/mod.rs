@@ -22,6 +22,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
 use crate::gateway::pool::Pools;
+use crate::key_usage::KeyUsage;
 use crate::log_writer::LogWriter;
 use crate::web::Throttle;
 use axum_extra::extract::cookie::Key;
@@ -44,6 +45,8 @@ pub struct AppState {
     pub throttle: Arc<Throttle>,
     /// The client for GitHub's OAuth and user endpoints (redirects off).
     pub github_http: reqwest::Client,
+    /// Last use of `ak-` keys, flushed to the database periodically.
+    pub key_usage: Arc<KeyUsage>,
 }
 
 impl FromRef<AppState> for Key {
@@ -74,6 +77,7 @@ impl AppState {
             cookie_key,
             throttle: Arc::new(Throttle::default()),
             github_http: crate::web::github_client(),
+            key_usage: Arc::new(KeyUsage::default()),
         }
     }
 }

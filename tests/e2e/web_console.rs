@@ -193,3 +193,26 @@ async fn no_route_touches_another_users_objects(pool: PgPool) {
         .await;
     assert_eq!(response.status(), 404);
 }
+
+#[sqlx::test(migrator = "store::MIGRATOR")]
+async fn last_use_of_a_key_reaches_the_console(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let (user, key) = local_user(&pool, "carol", None).await;
+    assert_eq!(key_status(&app, &key).await, 200);
+    // Written by the periodic flush, not by the request itself.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let keys = store::api_keys::list(&pool, user).await.expect("keys");
+        if keys[0].last_used_at.is_some() {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "last use never recorded"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let browser = Browser::signed_in(&app, &pool, user).await;
+    let html = browser.get("/console").await.text().await.expect("body");
+    assert!(html.contains("last used 20"), "a date is shown");
+}
