@@ -49,6 +49,11 @@ pub struct Config {
     #[arg(long, env = "NEXUS_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
 
+    /// Days a dashboard sign-in lasts; each visit extends it by as much again.
+    #[arg(long, env = "NEXUS_SESSION_DAYS", default_value_t = 30, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=365))]
+    pub session_days: u32,
+
     /// Days gateway logs are kept.
     #[arg(long, env = "NEXUS_LOG_RETENTION_DAYS", default_value_t = 30, global = true,
           value_parser = clap::value_parser!(u32).range(1..=3650))]
@@ -296,6 +301,21 @@ impl Config {
             Url::parse(&format!("http://{}", self.listen))
                 .expect("a socket address makes a valid URL")
         })
+    }
+
+    /// How long a dashboard session lasts without use.
+    pub fn session_ttl(&self) -> time::Duration {
+        time::Duration::days(i64::from(self.session_days))
+    }
+
+    /// Cookies get `Secure` when users reach Nexus over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url().scheme() == "https"
+    }
+
+    /// Whether GitHub sign-in is configured.
+    pub fn github_enabled(&self) -> bool {
+        self.github_client_id.is_some() && self.github_client_secret.is_some()
     }
 
     pub fn is_admin_login(&self, login: &str) -> bool {

@@ -1,7 +1,8 @@
 //! Background upkeep, hourly: daily log partitions are created ahead of time, so an insert
-//! never meets a day without one, and log partitions and rollups past their retention are
-//! removed. Every Nexus process runs it; the database makes sure the work is done once
-//! (partition creation is serialised, pruning takes an advisory lock).
+//! never meets a day without one; log partitions and rollups past their retention are
+//! removed, and sessions that ended more than a day ago are deleted. Every Nexus process
+//! runs it; the database makes sure the work is done once (partition creation is
+//! serialised, pruning takes an advisory lock).
 
 use std::time::Duration;
 
@@ -28,6 +29,10 @@ pub async fn run_once(pool: &PgPool) -> anyhow::Result<()> {
     let created = store::gateway_logs::create_partitions(pool, yesterday, DAYS_AHEAD + 2).await?;
     if created > 0 {
         tracing::info!(created, "created gateway log partitions");
+    }
+    let deleted = store::sessions::delete_stale(pool).await?;
+    if deleted > 0 {
+        tracing::info!(deleted, "deleted ended sessions");
     }
     Ok(())
 }
@@ -56,7 +61,7 @@ pub async fn run_periodically(pool: PgPool, retention: Retention) {
     loop {
         ticker.tick().await;
         if let Err(err) = run_once(&pool).await {
-            tracing::error!("creating gateway log partitions failed: {err:#}");
+            tracing::error!("gateway upkeep (partitions, sessions) failed: {err:#}");
         }
         if let Err(err) = prune(&pool, retention).await {
             tracing::error!("pruning gateway logs failed: {err:#}");

@@ -10,6 +10,7 @@ use crate::app::{self, AppState};
 use crate::config::Config;
 use crate::database::{self, Database};
 use crate::gateway::pool;
+use crate::key_usage;
 use crate::log_writer::{LogWriter, WriterOptions};
 use crate::maintenance;
 
@@ -46,6 +47,11 @@ async fn serve(config: &Config, db: &Database, keyring: auth::Keyring) -> anyhow
     let state = AppState::new(db.pool.clone(), config.clone(), keyring, logs);
     let pools = state.pools.clone();
     let counters = tokio::spawn(pool::flush_periodically(pools.clone(), db.pool.clone()));
+    let key_usage = state.key_usage.clone();
+    let usage = tokio::spawn(key_usage::flush_periodically(
+        key_usage.clone(),
+        db.pool.clone(),
+    ));
     tracing::info!(%address, public_url = %config.public_url(), "Nexus is listening");
     print_first_run_hint(config, db).await;
     let result = app::serve(
@@ -57,7 +63,9 @@ async fn serve(config: &Config, db: &Database, keyring: auth::Keyring) -> anyhow
     .await;
     maintenance.abort();
     counters.abort();
+    usage.abort();
     pools.flush(&db.pool).await;
+    key_usage.flush(&db.pool).await;
     // The router and every handler's copy of the writer are gone: the writer drains its
     // queue and stops.
     if tokio::time::timeout(LOG_FLUSH_LIMIT, log_task)

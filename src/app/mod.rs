@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
+use axum::extract::FromRef;
 use axum::http::HeaderName;
 use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
 use axum::serve::ListenerExt as _;
@@ -21,7 +22,10 @@ use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
 use crate::gateway::pool::Pools;
+use crate::key_usage::KeyUsage;
 use crate::log_writer::LogWriter;
+use crate::web::Throttle;
+use axum_extra::extract::cookie::Key;
 
 /// Shared by every handler; cheap to clone.
 #[derive(Clone)]
@@ -35,6 +39,20 @@ pub struct AppState {
     /// Key selection and health, shared by every request of this process.
     pub pools: Arc<Pools>,
     pub started: Instant,
+    /// Signs and encrypts private cookies (the pending GitHub sign-in).
+    pub cookie_key: Key,
+    /// Failed password sign-ins, per account and address.
+    pub throttle: Arc<Throttle>,
+    /// The client for GitHub's OAuth and user endpoints (redirects off).
+    pub github_http: reqwest::Client,
+    /// Last use of `ak-` keys, flushed to the database periodically.
+    pub key_usage: Arc<KeyUsage>,
+}
+
+impl FromRef<AppState> for Key {
+    fn from_ref(state: &AppState) -> Key {
+        state.cookie_key.clone()
+    }
 }
 
 impl AppState {
@@ -47,6 +65,7 @@ impl AppState {
         let timeout = std::time::Duration::from_secs(config.upstream_timeout_secs);
         let http = crate::gateway::upstream::client(config.allow_private_upstreams, timeout);
         let pools = Arc::new(Pools::new(&config));
+        let cookie_key = Key::from(&keyring.cookie_key());
         Self {
             pool,
             config: Arc::new(config),
@@ -55,6 +74,10 @@ impl AppState {
             logs,
             pools,
             started: Instant::now(),
+            cookie_key,
+            throttle: Arc::new(Throttle::default()),
+            github_http: crate::web::github_client(),
+            key_usage: Arc::new(KeyUsage::default()),
         }
     }
 }
@@ -71,6 +94,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(health::router())
         .merge(crate::gateway::router())
+        .merge(crate::web::router(&state))
         .fallback(errors::not_found)
         .layer(
             ServiceBuilder::new()
@@ -101,7 +125,9 @@ pub async fn serve(
         }
     });
     let (stopped_tx, stopped_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(listener, router).with_graceful_shutdown(async move {
+    // The peer address feeds the per-address sign-in throttle.
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let server = axum::serve(listener, service).with_graceful_shutdown(async move {
         shutdown.await;
         let _ = stopped_tx.send(());
     });

@@ -36,6 +36,7 @@ impl FromRequestParts<AppState> for Caller {
             match state.keyring.authenticate(&state.pool, presented).await {
                 Ok(Some(owner)) => {
                     tracing::Span::current().record("user", owner.login.as_str());
+                    state.key_usage.record(owner.key_id);
                     return Ok(Caller(owner));
                 }
                 Ok(None) => {}

@@ -214,6 +214,10 @@ impl TestApp {
             nexus::app::AppState::new(pool.clone(), cli.config.normalized(), keyring(), logs);
         tokio::spawn(nexus::gateway::pool::flush_periodically(
             state.pools.clone(),
+            pool.clone(),
+        ));
+        tokio::spawn(nexus::key_usage::flush_periodically(
+            state.key_usage.clone(),
             pool,
         ));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

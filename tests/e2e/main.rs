@@ -2,6 +2,7 @@
 //! of `sqlx::test`, or the embedded cluster in a temporary data folder), real processes,
 //! real HTTP on 127.0.0.1. One test binary, so one link step.
 
+mod browser;
 mod claude_code;
 mod cli_keys;
 mod cli_logs;
@@ -11,12 +12,16 @@ mod cli_users;
 mod config;
 mod embedded;
 mod gateway;
+mod github_oauth;
 mod health;
 mod helpers;
 mod kinds;
 mod logs;
 mod mock_brain;
+mod mock_github;
 mod mock_upstream;
 mod pools;
 mod recording_proxy;
 mod secrets;
+mod web_console;
+mod web_sessions;

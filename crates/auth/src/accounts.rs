@@ -35,6 +35,15 @@ impl Keyring {
         &self.secret_box
     }
 
+    /// 64 bytes for signing and encrypting private cookies (the OAuth state), derived so
+    /// they share nothing with the other keys.
+    pub fn cookie_key(&self) -> [u8; 64] {
+        let mut key = [0u8; 64];
+        key[..32].copy_from_slice(&self.server_key.derive("cookie/signing"));
+        key[32..].copy_from_slice(&self.server_key.derive("cookie/encryption"));
+        key
+    }
+
     fn prepare(&self, user_id: Uuid, name: &str) -> (ApiKey, NewApiKey) {
         let key = ApiKey::generate();
         let id = Uuid::now_v7();

@@ -79,6 +79,54 @@ pub async fn live_by_name(db: impl PgExecutor<'_>, user_id: Uuid, name: &str) ->
     .ok_or_else(|| Error::NotFound(format!("no live API key named {name}")))
 }
 
+/// The user's live key with this id; someone else's key reads as missing.
+pub async fn live_by_id(db: impl PgExecutor<'_>, user_id: Uuid, id: Uuid) -> Result<ApiKeyRow> {
+    sqlx::query_as!(
+        ApiKeyRow,
+        r#"select id, user_id, name, prefix, key_encrypted, last_used_at, revoked_at, created_at
+           from api_keys where id = $1 and user_id = $2 and revoked_at is null"#,
+        id,
+        user_id
+    )
+    .fetch_optional(db)
+    .await?
+    .ok_or_else(|| Error::NotFound("no such API key".to_owned()))
+}
+
+/// Revokes the user's live key with this id; someone else's key reads as missing.
+pub async fn revoke(db: impl PgExecutor<'_>, user_id: Uuid, id: Uuid) -> Result<()> {
+    let done = sqlx::query!(
+        r#"update api_keys set revoked_at = now()
+           where id = $1 and user_id = $2 and revoked_at is null"#,
+        id,
+        user_id
+    )
+    .execute(db)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(Error::NotFound("no such API key".to_owned()));
+    }
+    Ok(())
+}
+
+/// Records when keys were last used, many at once; a time never moves backwards.
+pub async fn record_last_used(
+    db: impl PgExecutor<'_>,
+    ids: &[Uuid],
+    used_at: &[OffsetDateTime],
+) -> Result<()> {
+    sqlx::query!(
+        r#"update api_keys k set last_used_at = greatest(k.last_used_at, u.used_at)
+           from unnest($1::uuid[], $2::timestamptz[]) as u(id, used_at)
+           where k.id = u.id"#,
+        ids,
+        used_at
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 /// All of a user's keys, live ones first.
 pub async fn list(db: impl PgExecutor<'_>, user_id: Uuid) -> Result<Vec<ApiKeyRow>> {
     Ok(sqlx::query_as!(

@@ -11,6 +11,7 @@ pub mod gateway_logs;
 pub mod log_queries;
 pub mod model_mappings;
 pub mod retention;
+pub mod sessions;
 pub mod stats;
 pub mod upstream_keys;
 pub mod users;

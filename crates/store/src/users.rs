@@ -114,6 +114,67 @@ pub async fn by_id(db: impl PgExecutor<'_>, id: Uuid) -> Result<User> {
     .ok_or_else(|| Error::NotFound("no such user".to_owned()))
 }
 
+/// The user signed in with this GitHub account, if any.
+pub async fn by_github_id(db: impl PgExecutor<'_>, github_id: i64) -> Result<Option<User>> {
+    Ok(sqlx::query_as!(
+        User,
+        r#"select id, github_id, login, name, email, avatar_url, password_hash, is_admin,
+                  disabled_at, created_at
+           from users where github_id = $1"#,
+        github_id
+    )
+    .fetch_optional(db)
+    .await?)
+}
+
+/// What GitHub says about an account at sign-in; stored so a rename follows the account.
+#[derive(Debug, Clone)]
+pub struct GithubProfile {
+    pub login: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub avatar_url: Option<String>,
+}
+
+/// Copies the GitHub profile onto the user keyed by `github_id`.
+pub async fn update_github_profile(
+    db: impl PgExecutor<'_>,
+    github_id: i64,
+    profile: &GithubProfile,
+) -> Result<User> {
+    validate_login(&profile.login)?;
+    sqlx::query_as!(
+        User,
+        r#"update users set login = $2, name = $3, email = $4, avatar_url = $5
+           where github_id = $1
+           returning id, github_id, login, name, email, avatar_url, password_hash, is_admin,
+                     disabled_at, created_at"#,
+        github_id,
+        profile.login,
+        profile.name,
+        profile.email,
+        profile.avatar_url,
+    )
+    .fetch_optional(db)
+    .await
+    .on_constraint("users_login_key", || {
+        Error::Conflict(format!(
+            "the login {} belongs to another account here",
+            profile.login
+        ))
+    })?
+    .ok_or_else(|| Error::NotFound("no user for that GitHub account".to_owned()))
+}
+
+/// Whether any user can sign in with a password (the login page shows the form then).
+pub async fn any_with_password(db: impl PgExecutor<'_>) -> Result<bool> {
+    Ok(sqlx::query_scalar!(
+        r#"select exists (select 1 from users where password_hash is not null) as "exists!""#
+    )
+    .fetch_one(db)
+    .await?)
+}
+
 pub async fn list(db: impl PgExecutor<'_>) -> Result<Vec<User>> {
     Ok(sqlx::query_as!(
         User,

@@ -1,0 +1,118 @@
+//! Rendering: the page templates shared by several handlers, and `Problem`, the readable
+//! page every dashboard failure becomes.
+
+use askama::Template;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+
+/// A failure shown to a person: a status, a title and a sentence saying what to do.
+/// Database and other internal errors are logged and shown without detail.
+#[derive(Debug)]
+pub struct Problem {
+    status: StatusCode,
+    title: String,
+    message: String,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, title: &str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            title: title.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "Not found",
+            "There is nothing here, or it is not yours.",
+        )
+    }
+
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Something went wrong",
+            "Nexus could not finish this. Please try again in a moment.",
+        )
+    }
+}
+
+impl From<store::Error> for Problem {
+    fn from(err: store::Error) -> Self {
+        match err {
+            store::Error::NotFound(_) => Problem::not_found(),
+            store::Error::Conflict(message) => {
+                Problem::new(StatusCode::CONFLICT, "Already taken", message)
+            }
+            store::Error::Invalid(message) => {
+                Problem::new(StatusCode::BAD_REQUEST, "Not valid", message)
+            }
+            other => {
+                tracing::error!("dashboard request failed: {other}");
+                Problem::internal()
+            }
+        }
+    }
+}
+
+impl From<auth::KeyError> for Problem {
+    fn from(err: auth::KeyError) -> Self {
+        match err {
+            auth::KeyError::Store(err) => err.into(),
+            auth::KeyError::Crypto(err) => {
+                tracing::error!("reading a stored key failed: {err}");
+                Problem::internal()
+            }
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct MessagePage<'a> {
+    title: &'a str,
+    message: &'a str,
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let page = MessagePage {
+            title: &self.title,
+            message: &self.message,
+        };
+        let mut response = render(&page);
+        *response.status_mut() = self.status;
+        response
+    }
+}
+
+/// Renders a template as an HTML page that no cache keeps (pages may show keys).
+pub fn render(template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => {
+            let mut response = Html(html).into_response();
+            response
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+        Err(err) => {
+            tracing::error!("rendering a page failed: {err}");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+/// What the CSRF layer answers to a cross-site form post.
+pub fn csrf_rejected(_: tower_http::csrf::ProtectionError) -> Response {
+    Problem::new(
+        StatusCode::FORBIDDEN,
+        "Request refused",
+        "This form was sent from another site, so Nexus refused it. \
+         Open the page on this site and try again.",
+    )
+    .into_response()
+}
