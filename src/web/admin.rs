@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use uuid::Uuid;
 
+use super::i18n::Ui;
 use super::pages::{Problem, render};
 use super::session::{AdminUser, is_admin};
 use crate::app::AppState;
@@ -23,12 +24,11 @@ struct UserView {
 #[derive(Template)]
 #[template(path = "admin.html")]
 struct AdminPage {
-    login: String,
-    is_admin: bool,
+    ui: Ui,
     users: Vec<UserView>,
 }
 
-pub async fn page(State(state): State<AppState>, AdminUser(me): AdminUser) -> Response {
+pub async fn page(State(state): State<AppState>, ui: Ui, AdminUser(me): AdminUser) -> Response {
     let users = match store::users::list(&state.pool).await {
         Ok(users) => users,
         Err(err) => return Problem::from(err).into_response(),
@@ -49,11 +49,7 @@ pub async fn page(State(state): State<AppState>, AdminUser(me): AdminUser) -> Re
             created: u.created_at.date().to_string(),
         })
         .collect();
-    render(&AdminPage {
-        login: me.user.login,
-        is_admin: true,
-        users,
-    })
+    render(&AdminPage { ui, users })
 }
 
 /// `POST /admin/users/{id}/disable`: the user's keys and sessions stop working at once.

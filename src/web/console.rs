@@ -11,6 +11,10 @@ use time::OffsetDateTime;
 use time::macros::format_description;
 use uuid::Uuid;
 
+use store::log_queries::{self, LogFilter};
+use store::stats::Granularity;
+
+use super::i18n::{Ui, t};
 use super::pages::{Problem, render};
 use super::session::SessionUser;
 use crate::app::AppState;
@@ -30,13 +34,30 @@ struct Snippet {
     text: String,
 }
 
+/// The strip at the top of the console: is the user's setup working?
+struct Status {
+    keys_enabled: usize,
+    keys_healthy: usize,
+    keys_total: usize,
+    requests_today: i64,
+    success_rate: Option<String>,
+    last_error: Option<LastError>,
+}
+
+struct LastError {
+    when: String,
+    model: String,
+    message: String,
+}
+
 #[derive(Template)]
 #[template(path = "console.html")]
 struct ConsolePage {
+    ui: Ui,
     login: String,
     name: Option<String>,
     avatar_url: Option<String>,
-    is_admin: bool,
+    status: Status,
     primary: Option<KeyView>,
     extras: Vec<KeyView>,
     snippets: Vec<Snippet>,
@@ -53,13 +74,13 @@ enum Reveal {
     Key(Uuid),
 }
 
-pub async fn page(State(state): State<AppState>, user: SessionUser) -> Response {
-    console(&state, &user, Reveal::Nothing, None, None).await
+pub async fn page(State(state): State<AppState>, ui: Ui, user: SessionUser) -> Response {
+    console(&state, ui, &user, Reveal::Nothing, None, None).await
 }
 
 /// `POST /console/key/reveal`: the owner's explicit request to see their key in full.
-pub async fn reveal(State(state): State<AppState>, user: SessionUser) -> Response {
-    console(&state, &user, Reveal::Primary, None, None).await
+pub async fn reveal(State(state): State<AppState>, ui: Ui, user: SessionUser) -> Response {
+    console(&state, ui, &user, Reveal::Primary, None, None).await
 }
 
 #[derive(Deserialize)]
@@ -70,12 +91,13 @@ pub struct RegenerateForm {
 /// `POST /console/key/regenerate`: a new primary key; the old one stops working at once.
 pub async fn regenerate(
     State(state): State<AppState>,
+    ui: Ui,
     user: SessionUser,
     Form(form): Form<RegenerateForm>,
 ) -> Response {
     if form.confirm.as_deref() != Some("yes") {
-        let error = "Tick the box to confirm: the current key stops working at once.";
-        let mut response = console(&state, &user, Reveal::Nothing, None, Some(error)).await;
+        let error = t("Tick the box to confirm: the current key stops working at once.");
+        let mut response = console(&state, ui, &user, Reveal::Nothing, None, Some(error)).await;
         *response.status_mut() = StatusCode::BAD_REQUEST;
         return response;
     }
@@ -86,8 +108,8 @@ pub async fn regenerate(
     {
         Ok((_, row)) => {
             tracing::info!(login = %user.user.login, key = %row.prefix, "key regenerated");
-            let notice = "Your new key is below. The old key no longer works.";
-            console(&state, &user, Reveal::Key(row.id), Some(notice), None).await
+            let notice = t("Your new key is below. The old key no longer works.");
+            console(&state, ui, &user, Reveal::Key(row.id), Some(notice), None).await
         }
         Err(err) => Problem::from(err).into_response(),
     }
@@ -101,30 +123,31 @@ pub struct NewKeyForm {
 /// `POST /console/keys`: an extra named key, e.g. for a laptop or CI.
 pub async fn add_key(
     State(state): State<AppState>,
+    ui: Ui,
     user: SessionUser,
     Form(form): Form<NewKeyForm>,
 ) -> Response {
     let name = form.name.trim();
     let problem = if name.is_empty() || name.chars().count() > 40 {
-        Some("A key name has 1 to 40 characters.")
+        Some(t("A key name has 1 to 40 characters."))
     } else if name == PRIMARY_KEY_NAME {
-        Some("That name belongs to your main key; pick another.")
+        Some(t("That name belongs to your main key; pick another."))
     } else {
         None
     };
     if let Some(error) = problem {
-        let mut response = console(&state, &user, Reveal::Nothing, None, Some(error)).await;
+        let mut response = console(&state, ui, &user, Reveal::Nothing, None, Some(error)).await;
         *response.status_mut() = StatusCode::BAD_REQUEST;
         return response;
     }
     match state.keyring.issue(&state.pool, user.user.id, name).await {
         Ok((_, row)) => {
-            let notice = "New key added. It works at once; copy it from below.";
-            console(&state, &user, Reveal::Key(row.id), Some(notice), None).await
+            let notice = t("New key added. It works at once; copy it from below.");
+            console(&state, ui, &user, Reveal::Key(row.id), Some(notice), None).await
         }
         Err(auth::KeyError::Store(store::Error::Conflict(_))) => {
-            let error = "You already have a key with that name.";
-            let mut response = console(&state, &user, Reveal::Nothing, None, Some(error)).await;
+            let error = t("You already have a key with that name.");
+            let mut response = console(&state, ui, &user, Reveal::Nothing, None, Some(error)).await;
             *response.status_mut() = StatusCode::CONFLICT;
             response
         }
@@ -135,6 +158,7 @@ pub async fn add_key(
 /// `POST /console/keys/{id}/reveal`: one of the user's own keys in full.
 pub async fn reveal_key(
     State(state): State<AppState>,
+    ui: Ui,
     user: SessionUser,
     Path(id): Path<String>,
 ) -> Response {
@@ -142,7 +166,7 @@ pub async fn reveal_key(
         return Problem::not_found().into_response();
     };
     match api_keys::live_by_id(&state.pool, user.user.id, id).await {
-        Ok(_) => console(&state, &user, Reveal::Key(id), None, None).await,
+        Ok(_) => console(&state, ui, &user, Reveal::Key(id), None, None).await,
         Err(err) => Problem::from(err).into_response(),
     }
 }
@@ -179,6 +203,7 @@ pub async fn revoke_key(
 
 async fn console(
     state: &AppState,
+    ui: Ui,
     user: &SessionUser,
     reveal: Reveal,
     notice: Option<&str>,
@@ -213,17 +238,69 @@ async fn console(
         .as_str()
         .trim_end_matches('/')
         .to_owned();
+    let status = match status(state, user.user.id).await {
+        Ok(status) => status,
+        Err(err) => return Problem::from(err).into_response(),
+    };
     render(&ConsolePage {
+        ui,
         login: user.user.login.clone(),
         name: user.user.name.clone(),
         avatar_url: user.user.avatar_url.clone(),
-        is_admin: user.is_admin,
+        status,
         primary,
         extras,
         snippets: snippets(&base_url, snippet_key.as_deref().unwrap_or("ak-…")),
         snippets_have_key: full.is_some(),
         notice: notice.map(str::to_owned),
         error: error.map(str::to_owned),
+    })
+}
+
+async fn status(state: &AppState, user_id: Uuid) -> store::Result<Status> {
+    let now = OffsetDateTime::now_utc();
+    let keys = store::upstream_keys::list(&state.pool, user_id).await?;
+    let enabled = keys.iter().filter(|k| k.enabled);
+    let healthy = enabled
+        .clone()
+        .filter(|k| k.cooldown_until.is_none_or(|until| until <= now))
+        .count();
+    let midnight = now.replace_time(time::Time::MIDNIGHT);
+    let today = store::stats::stats(
+        &state.pool,
+        user_id,
+        midnight,
+        now + time::Duration::HOUR,
+        Granularity::Hour,
+    )
+    .await?;
+    let failures = LogFilter {
+        success: Some(false),
+        ..LogFilter::default()
+    };
+    let last_error = log_queries::list(&state.pool, user_id, &failures, None, 1)
+        .await?
+        .rows
+        .into_iter()
+        .next()
+        .map(|row| LastError {
+            when: when(Some(row.entry.created_at)),
+            model: row.entry.requested_model,
+            message: row
+                .entry
+                .error_message
+                .unwrap_or_else(|| format!("HTTP {}", row.entry.status_code)),
+        });
+    Ok(Status {
+        keys_enabled: enabled.count(),
+        keys_healthy: healthy,
+        keys_total: keys.len(),
+        requests_today: today.totals.requests,
+        success_rate: today
+            .totals
+            .success_rate
+            .map(|rate| format!("{:.1}%", rate * 100.0)),
+        last_error,
     })
 }
 
@@ -246,7 +323,7 @@ fn key_view(state: &AppState, row: &ApiKeyRow, shown: bool) -> Result<KeyView, P
 fn when(at: Option<OffsetDateTime>) -> String {
     let format = format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
     at.and_then(|t| t.format(&format).ok())
-        .unwrap_or_else(|| "never".to_owned())
+        .unwrap_or_else(|| t("never").to_owned())
 }
 
 /// Shell and settings snippets that point Claude Code at this Nexus with `key`.

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
+use super::i18n::{Ui, t, tf};
 use super::pages::{Problem, render};
 use super::session::{self, ClientAddr, SESSION_COOKIE, SessionUser};
 use super::throttle::describe_wait;
@@ -18,6 +19,7 @@ use crate::app::AppState;
 #[derive(Template)]
 #[template(path = "login.html")]
 struct LoginPage {
+    ui: Ui,
     github: bool,
     passwords: bool,
     login: String,
@@ -37,6 +39,7 @@ async fn login_page(state: &AppState, login: String, error: Option<String>) -> R
         Err(err) => return Problem::from(err).into_response(),
     };
     render(&LoginPage {
+        ui: Ui::at_path("/login"),
         github: state.config.github_enabled(),
         passwords,
         login,
@@ -57,9 +60,9 @@ pub async fn submit(
 ) -> Response {
     let login = form.login.trim().to_owned();
     if let Err(wait) = state.throttle.check(&login, addr) {
-        let message = format!(
+        let message = tf(
             "Too many failed sign-ins. Wait {} and try again.",
-            describe_wait(wait)
+            &[&describe_wait(wait)],
         );
         let mut response = login_page(&state, login, Some(message)).await;
         *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
@@ -85,7 +88,7 @@ pub async fn submit(
     let Some(user) = user.filter(|_| verified) else {
         state.throttle.failed(&login, addr);
         tracing::info!(login = %login, "failed password sign-in");
-        let message = "Wrong login or password.".to_owned();
+        let message = t("Wrong login or password.").to_owned();
         let mut response = login_page(&state, login, Some(message)).await;
         *response.status_mut() = StatusCode::UNAUTHORIZED;
         return response;

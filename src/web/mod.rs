@@ -5,6 +5,8 @@ mod account;
 mod admin;
 mod console;
 mod github;
+pub mod i18n;
+mod landing;
 mod login;
 mod oauth_http;
 mod pages;
@@ -13,8 +15,8 @@ mod throttle;
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
-use axum::middleware::from_fn_with_state;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tower_http::csrf::CsrfLayer;
 
@@ -26,7 +28,8 @@ use crate::app::AppState;
 
 pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
-        .route("/", get(|| async { Redirect::to("/console") }))
+        .route("/", get(landing::page))
+        .route("/lang/{code}", get(i18n::switch))
         .route("/login", get(login::page).post(login::submit))
         .route("/logout", post(login::logout))
         .route("/logout/everywhere", post(login::logout_everywhere))
@@ -42,7 +45,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/users/{id}/disable", post(admin::disable))
         .route("/admin/users/{id}/enable", post(admin::enable))
         .route("/static/style.css", get(stylesheet))
+        .route("/static/app.js", get(script))
         .layer(from_fn_with_state(state.clone(), session::load))
+        .layer(from_fn(i18n::scope))
         .layer(csrf_layer(state))
 }
 
@@ -64,12 +69,24 @@ fn csrf_layer(state: &AppState) -> CsrfLayer<fn(tower_http::csrf::ProtectionErro
 }
 
 async fn stylesheet() -> Response {
-    let mut response = include_str!("../../static/style.css").into_response();
+    asset(
+        include_str!("../../static/style.css"),
+        "text/css; charset=utf-8",
+    )
+}
+
+async fn script() -> Response {
+    asset(
+        include_str!("../../static/app.js"),
+        "text/javascript; charset=utf-8",
+    )
+}
+
+/// A file compiled into the binary, cached for an hour.
+fn asset(body: &'static str, content_type: &'static str) -> Response {
+    let mut response = body.into_response();
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/css; charset=utf-8"),
-    );
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=3600"),

@@ -5,6 +5,8 @@ use askama::Template;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
+use super::i18n::{self, Ui};
+
 /// A failure shown to a person: a status, a title and a sentence saying what to do.
 /// Database and other internal errors are logged and shown without detail.
 #[derive(Debug)]
@@ -15,11 +17,13 @@ pub struct Problem {
 }
 
 impl Problem {
+    /// `title` and `message` are written in English and shown in the reader's language.
     pub fn new(status: StatusCode, title: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
         Self {
             status,
-            title: title.to_owned(),
-            message: message.into(),
+            title: i18n::t(title).to_owned(),
+            message: i18n::t(&message).to_owned(),
         }
     }
 
@@ -73,6 +77,7 @@ impl From<auth::KeyError> for Problem {
 #[derive(Template)]
 #[template(path = "message.html")]
 struct MessagePage<'a> {
+    ui: Ui,
     title: &'a str,
     message: &'a str,
 }
@@ -80,6 +85,7 @@ struct MessagePage<'a> {
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let page = MessagePage {
+            ui: Ui::bare(),
             title: &self.title,
             message: &self.message,
         };

@@ -1,0 +1,3 @@
+//! Chinese for the keys page.
+
+pub(super) const ZH: &[(&str, &str)] = &[];

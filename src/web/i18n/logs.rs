@@ -1,0 +1,3 @@
+//! Chinese for the logs page.
+
+pub(super) const ZH: &[(&str, &str)] = &[];

@@ -1,0 +1,3 @@
+//! Chinese for the mapping page.
+
+pub(super) const ZH: &[(&str, &str)] = &[];

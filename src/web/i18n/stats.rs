@@ -1,0 +1,3 @@
+//! Chinese for the stats page.
+
+pub(super) const ZH: &[(&str, &str)] = &[];

@@ -1,0 +1,29 @@
+// A few conveniences on top of pages that work without JavaScript:
+// copy buttons, confirmations before destructive posts, and filling a form from a preset.
+"use strict";
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("[data-copy]");
+  if (!button) return;
+  const source = document.querySelector(button.dataset.copy);
+  if (!source) return;
+  const text = source.innerText.trim();
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    const range = document.createRange();
+    range.selectNodeContents(source);
+    const selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    document.execCommand("copy");
+  }
+  const label = button.textContent;
+  button.textContent = button.dataset.copied || "✓";
+  setTimeout(() => { button.textContent = label; }, 1500);
+});
+document.addEventListener("submit", (event) => {
+  const message = event.target.dataset.confirm;
+  if (message && !window.confirm(message)) event.preventDefault();
+});
+// Copy buttons are useless without a script: they are hidden until it runs.
+document.documentElement.classList.add("js");
