@@ -201,9 +201,21 @@ impl TestApp {
     }
 
     /// With extra command-line options, e.g. `["--max-body-bytes", "2048"]`.
+    /// Unless the options name one, the public URL is the address it listens on, so links
+    /// and OAuth redirects it makes lead back to it (what a real browser follows).
     pub async fn spawn_with(pool: PgPool, options: &[&str]) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let address = format!("http://{}", listener.local_addr().expect("addr"));
+        let public = if options.contains(&"--public-url") {
+            vec![]
+        } else {
+            vec!["--public-url", address.as_str()]
+        };
         let args = ["nexus", "--secret-key", TEST_SECRET_KEY]
             .into_iter()
+            .chain(public)
             .chain(options.iter().copied());
         let cli = <nexus::cli::Cli as clap::Parser>::try_parse_from(args).expect("config");
         // A spool of its own: never replays another test's rows into this database.
@@ -220,10 +232,6 @@ impl TestApp {
             state.key_usage.clone(),
             pool,
         ));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let address = format!("http://{}", listener.local_addr().expect("addr"));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let router = nexus::app::router(state);
         tokio::spawn(nexus::app::serve(

@@ -3,6 +3,7 @@
 //! real HTTP on 127.0.0.1. One test binary, so one link step.
 
 mod browser;
+mod chrome;
 mod claude_code;
 mod cli_keys;
 mod cli_logs;
@@ -23,5 +24,6 @@ mod mock_upstream;
 mod pools;
 mod recording_proxy;
 mod secrets;
+mod web_browser;
 mod web_console;
 mod web_sessions;

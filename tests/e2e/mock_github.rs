@@ -1,14 +1,15 @@
 //! A stand-in for GitHub's OAuth token endpoint and `GET /user` on 127.0.0.1. It checks
 //! the client credentials, the PKCE verifier against the challenge, and that each code is
 //! used once, as GitHub does; refusals come back as HTTP 200 with an `error` field, like
-//! GitHub's.
+//! GitHub's. For tests in a real browser it also serves the consent page: approving there
+//! signs in the user set with `sign_in_as`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use axum::extract::{Form, State};
+use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::IntoResponse;
+use axum::response::{Html, IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine as _;
@@ -25,6 +26,8 @@ struct Grants {
     codes: HashMap<String, (Value, String, bool)>,
     tokens: HashMap<String, Value>,
     user_agents: Vec<String>,
+    /// Who approves on the consent page (browser tests).
+    browser_user: Option<Value>,
 }
 
 pub struct MockGithub {
@@ -36,6 +39,7 @@ impl MockGithub {
     pub async fn start() -> Self {
         let grants = Arc::new(Mutex::new(Grants::default()));
         let app = Router::new()
+            .route("/login/oauth/authorize", get(consent).post(approve))
             .route("/login/oauth/access_token", post(token))
             .route("/api/user", get(user))
             .with_state(grants.clone());
@@ -62,6 +66,11 @@ impl MockGithub {
         code
     }
 
+    /// The GitHub account that approves on the consent page.
+    pub fn sign_in_as(&self, user: Value) {
+        self.grants.lock().expect("lock").browser_user = Some(user);
+    }
+
     pub fn user_agents(&self) -> Vec<String> {
         self.grants.lock().expect("lock").user_agents.clone()
     }
@@ -85,6 +94,61 @@ pub fn github_options(base: &str) -> Vec<String> {
     .into_iter()
     .flat_map(|(flag, value)| [flag.to_owned(), value])
     .collect()
+}
+
+/// GitHub's "Authorize application" page: the authorize query comes back in hidden fields.
+async fn consent(Query(query): Query<HashMap<String, String>>) -> Html<String> {
+    let hidden: String = ["client_id", "redirect_uri", "state", "code_challenge"]
+        .iter()
+        .map(|name| {
+            let value = query.get(*name).map(String::as_str).unwrap_or_default();
+            format!(
+                r#"<input type="hidden" name="{name}" value="{}">"#,
+                escape(value)
+            )
+        })
+        .collect();
+    Html(format!(
+        r#"<!doctype html><title>Authorize application</title>
+<h1>Authorize Nexus</h1><form method="post">{hidden}<button id="authorize">Authorize</button></form>"#
+    ))
+}
+
+/// The person pressed "Authorize": back to the app with a code bound to the PKCE challenge.
+async fn approve(
+    State(grants): State<Arc<Mutex<Grants>>>,
+    Form(form): Form<HashMap<String, String>>,
+) -> axum::response::Response {
+    let field = |name: &str| form.get(name).cloned().unwrap_or_default();
+    if field("client_id") != CLIENT_ID {
+        return (StatusCode::NOT_FOUND, "unknown application").into_response();
+    }
+    let user = grants.lock().expect("lock").browser_user.clone();
+    let Some(user) = user else {
+        return (
+            StatusCode::FORBIDDEN,
+            "no GitHub user is set: call sign_in_as",
+        )
+            .into_response();
+    };
+    let code = format!("code-{}", uuid::Uuid::now_v7().simple());
+    grants
+        .lock()
+        .expect("lock")
+        .codes
+        .insert(code.clone(), (user, field("code_challenge"), false));
+    let mut back = reqwest::Url::parse(&field("redirect_uri")).expect("redirect_uri");
+    back.query_pairs_mut()
+        .append_pair("code", &code)
+        .append_pair("state", &field("state"));
+    Redirect::to(back.as_str()).into_response()
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 fn refuse(error: &str) -> axum::response::Response {

@@ -163,6 +163,16 @@ pub struct SwitchQuery {
     back: Option<String>,
 }
 
+/// The first segment of a path: every section of the dashboard has a page there.
+fn section_of(path: &str) -> String {
+    let first = path
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or_default();
+    format!("/{first}")
+}
+
 /// `GET /lang/{code}?back=/path`: remembers the language for a year and goes back. Only
 /// local paths are followed, so the link cannot send anyone to another site.
 pub async fn switch(Path(code): Path<String>, Query(query): Query<SwitchQuery>) -> Response {
@@ -265,11 +275,15 @@ impl<S: Send + Sync> FromRequestParts<S> for Ui {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let user = parts.extensions.get::<SessionUser>();
-        let back = match parts.uri.query() {
-            Some(query) if parts.method == axum::http::Method::GET => {
-                format!("{}?{query}", parts.uri.path())
+        let back = if parts.method == axum::http::Method::GET {
+            match parts.uri.query() {
+                Some(query) => format!("{}?{query}", parts.uri.path()),
+                None => parts.uri.path().to_owned(),
             }
-            _ => parts.uri.path().to_owned(),
+        } else {
+            // A page rendered in answer to a form post has no GET at its path: switching
+            // language goes to the page of its section (`/console/key/reveal` → `/console`).
+            section_of(parts.uri.path())
         };
         Ok(Ui {
             lang: Lang::from_headers(&parts.headers),

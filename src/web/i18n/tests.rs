@@ -149,3 +149,23 @@ fn every_text_of_the_dashboard_has_its_chinese() {
         missing.join("\n")
     );
 }
+
+async fn ui_for(method: axum::http::Method, uri: &str) -> Ui {
+    let request = axum::http::Request::builder().method(method).uri(uri);
+    let (mut parts, ()) = request.body(()).expect("request").into_parts();
+    <Ui as axum::extract::FromRequestParts<()>>::from_request_parts(&mut parts, &())
+        .await
+        .expect("ui")
+}
+
+#[tokio::test]
+async fn the_switch_goes_back_to_a_page_that_can_be_fetched() {
+    use axum::http::Method;
+    let ui = ui_for(Method::GET, "/logs?result=error").await;
+    assert_eq!(ui.switch_href(), "/lang/zh?back=%2Flogs%3Fresult%3Derror");
+    // A page rendered in answer to a post: back to its section's page.
+    let ui = ui_for(Method::POST, "/console/key/reveal").await;
+    assert_eq!(ui.switch_href(), "/lang/zh?back=%2Fconsole");
+    let ui = ui_for(Method::POST, "/keys").await;
+    assert_eq!(ui.switch_href(), "/lang/zh?back=%2Fkeys");
+}
