@@ -8,12 +8,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use store::api_keys::{self, ApiKeyRow, PRIMARY_KEY_NAME};
 use time::OffsetDateTime;
-use time::macros::format_description;
 use uuid::Uuid;
 
 use store::log_queries::{self, LogFilter};
 use store::stats::Granularity;
 
+use super::format::when;
 use super::i18n::{Ui, t};
 use super::pages::{Problem, render};
 use super::session::SessionUser;
@@ -318,12 +318,6 @@ fn key_view(state: &AppState, row: &ApiKeyRow, shown: bool) -> Result<KeyView, P
         last_used: when(row.last_used_at),
         full,
     })
-}
-
-fn when(at: Option<OffsetDateTime>) -> String {
-    let format = format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
-    at.and_then(|t| t.format(&format).ok())
-        .unwrap_or_else(|| t("never").to_owned())
 }
 
 /// Shell and settings snippets that point Claude Code at this Nexus with `key`.

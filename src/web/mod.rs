@@ -4,6 +4,7 @@
 mod account;
 mod admin;
 mod console;
+mod format;
 mod github;
 pub mod i18n;
 mod landing;

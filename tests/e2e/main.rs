@@ -24,6 +24,7 @@ mod mock_upstream;
 mod pools;
 mod recording_proxy;
 mod secrets;
+mod web_admin;
 mod web_browser;
 mod web_console;
 mod web_sessions;

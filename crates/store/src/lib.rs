@@ -14,6 +14,7 @@ pub mod retention;
 pub mod sessions;
 pub mod stats;
 pub mod upstream_keys;
+pub mod user_activity;
 pub mod users;
 
 pub use connect::{connect, parse_url, ping, redact_url};

@@ -111,4 +111,13 @@ pub(super) const ZH: &[(&str, &str)] = &[
     ("Cancel", "取消"),
     ("Delete", "删除"),
     ("Edit", "编辑"),
+    // Words of several pages: tables, totals and paging.
+    ("Requests", "请求数"),
+    ("Errors", "错误数"),
+    ("Tokens", "Token 数"),
+    ("Success rate", "成功率"),
+    ("Previous", "上一页"),
+    ("Next", "下一页"),
+    ("Pages", "分页"),
+    ("Page {} of {}", "第 {} 页，共 {} 页"),
 ];

@@ -239,6 +239,12 @@ impl Ui {
         fill(translate(self.lang, en), &[&arg])
     }
 
+    /// `en` translated with its two `{}` replaced by `a` and `b` (templates cannot pass a
+    /// slice of trait objects to `tf`).
+    pub fn tn2(&self, en: &str, a: impl Display, b: impl Display) -> String {
+        fill(translate(self.lang, en), &[&a, &b])
+    }
+
     pub fn signed_in(&self) -> bool {
         self.login.is_some()
     }

@@ -83,10 +83,11 @@ fn tables_have_no_duplicate_english() {
     }
 }
 
-/// The string literals passed to `t(` / `tf(` in `text` (templates and Rust sources).
+/// The string literals passed to `t(` / `tf(` / `tn(` / `tn2(` in `text` (templates and
+/// Rust sources).
 fn translatable(text: &str) -> Vec<String> {
     let mut found = Vec::new();
-    for opener in ["t(\"", "tf(\"", "tn(\""] {
+    for opener in ["t(\"", "tf(\"", "tn(\"", "tn2(\""] {
         let mut rest = text;
         while let Some(at) = rest.find(opener) {
             let before = rest[..at].chars().next_back();
