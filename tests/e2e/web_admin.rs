@@ -84,7 +84,7 @@ async fn admins_see_each_users_traffic_and_the_gateway_totals(pool: PgPool) {
     let totals = &html[html.find("id=\"totals\"").expect("totals")..];
     let totals = &totals[..totals.find("</section>").expect("end")];
     assert!(totals.contains(">3<"), "{totals}");
-    assert!(totals.contains("1 active, 1 disabled"), "{totals}");
+    assert!(totals.contains("1 with requests, 1 disabled"), "{totals}");
     assert!(totals.contains("1,201"), "{totals}");
     assert!(totals.contains("1 errors"), "{totals}");
     assert!(totals.contains("99.9%"), "{totals}");

@@ -15,7 +15,7 @@ pub(super) const ZH: &[(&str, &str)] = &[
     ),
     ("Administration", "系统管理"),
     ("The whole gateway, last 30 days", "整个网关，最近 30 天"),
-    ("{} active, {} disabled", "{} 个活跃，{} 个已停用"),
+    ("{} with requests, {} disabled", "{} 个有请求，{} 个已停用"),
     ("Requests, 30 days", "30 天请求数"),
     ("{} errors", "{} 个错误"),
     ("Tokens in / out", "输入 / 输出 Token"),
