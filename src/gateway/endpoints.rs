@@ -64,12 +64,13 @@ pub fn secret_of(keyring: &auth::Keyring, key: &UpstreamKey) -> Result<String, S
 }
 
 /// `text` with every occurrence of `secret` masked: upstreams sometimes quote the key they
-/// refused, and their messages are shown on pages and in terminals.
+/// refused, and their messages are shown on pages and in terminals. (The relay already
+/// masks words that look like keys; this catches keys of any shape.)
 pub fn scrub(text: &str, secret: &str) -> String {
     if secret.len() < 4 {
         return text.to_owned();
     }
-    text.replace(secret, "[secret]")
+    text.replace(secret, "[redacted]")
 }
 
 fn ends_with_or(base: &str, suffix: &str) -> String {
@@ -137,7 +138,7 @@ mod tests {
                 "Incorrect API key provided: sk-abcdef123456.",
                 "sk-abcdef123456"
             ),
-            "Incorrect API key provided: [secret]."
+            "Incorrect API key provided: [redacted]."
         );
         assert_eq!(scrub("nothing here", "sk-abcdef123456"), "nothing here");
     }

@@ -24,4 +24,6 @@ mod pools;
 mod recording_proxy;
 mod secrets;
 mod web_console;
+mod web_keys;
+mod web_mapping;
 mod web_sessions;
