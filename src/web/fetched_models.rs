@@ -12,10 +12,12 @@ const KEEP: Duration = Duration::from_secs(3600);
 /// Bounds the memory: past this many keys, expired lists go, then everything.
 const MAX_KEYS: usize = 10_000;
 
-static LISTS: LazyLock<Mutex<HashMap<Uuid, (Instant, Vec<String>)>>> =
-    LazyLock::new(Mutex::default);
+/// Key id → when its list was fetched, and the list.
+type Lists = HashMap<Uuid, (Instant, Vec<String>)>;
 
-fn lists() -> MutexGuard<'static, HashMap<Uuid, (Instant, Vec<String>)>> {
+static LISTS: LazyLock<Mutex<Lists>> = LazyLock::new(Mutex::default);
+
+fn lists() -> MutexGuard<'static, Lists> {
     LISTS.lock().unwrap_or_else(PoisonError::into_inner)
 }
 

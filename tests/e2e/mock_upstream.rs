@@ -129,7 +129,7 @@ impl MockUpstream {
 }
 
 /// Records a call without a body and takes its scripted reply, if any.
-fn record_listing(inner: &Inner, uri: Uri, headers: HeaderMap) -> Option<Reply> {
+fn record_listing(inner: &Inner, uri: &Uri, headers: HeaderMap) -> Option<Reply> {
     inner.requests.lock().expect("lock").push(Recorded {
         path: uri.to_string(),
         headers,
@@ -166,7 +166,7 @@ async fn list_models(
     headers: HeaderMap,
 ) -> Response {
     let anthropic = headers.contains_key("anthropic-version");
-    if let Some(reply) = record_listing(&inner, uri, headers) {
+    if let Some(reply) = record_listing(&inner, &uri, headers) {
         return scripted(reply).await;
     }
     let models = inner.models.lock().expect("lock").clone();
@@ -202,7 +202,7 @@ async fn list_gemini_models(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    if let Some(reply) = record_listing(&inner, uri, headers) {
+    if let Some(reply) = record_listing(&inner, &uri, headers) {
         return scripted(reply).await;
     }
     let models = inner.models.lock().expect("lock").clone();

@@ -81,12 +81,12 @@ impl Submission {
 /// A sentence next to each field that was refused.
 #[derive(Debug, Default, Clone)]
 pub struct FieldErrors {
-    pub name: Option<String>,
-    pub preset: Option<String>,
-    pub base_url: Option<String>,
-    pub secret: Option<String>,
-    pub priority: Option<String>,
-    pub weight: Option<String>,
+    pub name: Option<&'static str>,
+    pub preset: Option<&'static str>,
+    pub base_url: Option<&'static str>,
+    pub secret: Option<&'static str>,
+    pub priority: Option<&'static str>,
+    pub weight: Option<&'static str>,
 }
 
 impl FieldErrors {
@@ -106,7 +106,7 @@ impl FieldErrors {
     /// The name is taken by another of the user's keys.
     pub fn duplicate_name() -> FieldErrors {
         FieldErrors {
-            name: Some(t("You already have an upstream key with this name.").to_owned()),
+            name: Some(t("You already have an upstream key with this name.")),
             ..FieldErrors::default()
         }
     }
@@ -155,16 +155,16 @@ pub fn check(form: &Submission, new: bool) -> Result<Checked, FieldErrors> {
     let mut errors = FieldErrors::default();
     let name = form.name.trim();
     if upstream_keys::validate_settings(Some(name), None, None).is_err() {
-        errors.name = Some(t("A name has 1 to 64 characters.").to_owned());
+        errors.name = Some(t("A name has 1 to 64 characters."));
     }
     let preset = presets::find(&form.preset);
     if preset.is_none() {
-        errors.preset = Some(t("Choose a provider from the list.").to_owned());
+        errors.preset = Some(t("Choose a provider from the list."));
     }
     let typed = form.base_url.trim();
     let base_url = match (typed, preset) {
         ("", Some(preset)) if preset.is_custom() => {
-            errors.base_url = Some(t("Enter the base URL of this API.").to_owned());
+            errors.base_url = Some(t("Enter the base URL of this API."));
             None
         }
         ("", Some(preset)) => Some(preset.base_url.to_owned()),
@@ -172,7 +172,7 @@ pub fn check(form: &Submission, new: bool) -> Result<Checked, FieldErrors> {
         (typed, _) => match upstreams::check_base_url(typed) {
             Ok(url) => Some(url),
             Err(err) => {
-                errors.base_url = Some(base_url_message(err).to_owned());
+                errors.base_url = Some(base_url_message(err));
                 None
             }
         },
@@ -182,12 +182,11 @@ pub fn check(form: &Submission, new: bool) -> Result<Checked, FieldErrors> {
         (secret, _) => match upstreams::check_secret(secret) {
             Ok(secret) => Some(secret.to_owned()),
             Err(SecretError::Empty) => {
-                errors.secret = Some(t("Paste the API key from your provider.").to_owned());
+                errors.secret = Some(t("Paste the API key from your provider."));
                 None
             }
             Err(SecretError::Whitespace) => {
-                errors.secret =
-                    Some(t("An API key has no spaces or line breaks; copy it again.").to_owned());
+                errors.secret = Some(t("An API key has no spaces or line breaks; copy it again."));
                 None
             }
         },
@@ -199,7 +198,7 @@ pub fn check(form: &Submission, new: bool) -> Result<Checked, FieldErrors> {
         .ok()
         .filter(|p| upstream_keys::validate_settings(None, Some(*p), None).is_ok());
     if priority.is_none() {
-        errors.priority = Some(t("Priority is a whole number from 0 to 100.").to_owned());
+        errors.priority = Some(t("Priority is a whole number from 0 to 100."));
     }
     let weight = form
         .weight
@@ -208,7 +207,7 @@ pub fn check(form: &Submission, new: bool) -> Result<Checked, FieldErrors> {
         .ok()
         .filter(|w| upstream_keys::validate_settings(None, None, Some(*w)).is_ok());
     if weight.is_none() {
-        errors.weight = Some(t("Weight is a whole number from 1 to 100.").to_owned());
+        errors.weight = Some(t("Weight is a whole number from 1 to 100."));
     }
     match (preset, base_url, priority, weight) {
         (Some(preset), Some(base_url), Some(priority), Some(weight)) if !errors.any() => {
@@ -288,7 +287,11 @@ mod tests {
 
     #[test]
     fn each_bad_field_gets_its_sentence() {
-        let cases: [(&[(&str, &str)], fn(&FieldErrors) -> bool); 8] = [
+        type Case = (
+            &'static [(&'static str, &'static str)],
+            fn(&FieldErrors) -> bool,
+        );
+        let cases: [Case; 8] = [
             (&[("name", " ")], |e| e.name.is_some()),
             (&[("preset", "azure")], |e| e.preset.is_some()),
             (&[("preset", "custom-openai")], |e| e.base_url.is_some()),
