@@ -73,6 +73,27 @@ pub fn scrub(text: &str, secret: &str) -> String {
     text.replace(secret, "[redacted]")
 }
 
+/// A call that got no answer, as a sentence with the causes reqwest gives (DNS, refused,
+/// TLS…), never the URL.
+pub fn transport_failure(err: reqwest::Error) -> String {
+    let err = err.without_url();
+    let what = if err.is_timeout() {
+        "the upstream did not answer in time"
+    } else if err.is_connect() {
+        "could not reach the upstream"
+    } else {
+        "the call to the upstream failed"
+    };
+    let mut text = what.to_owned();
+    let mut source = std::error::Error::source(&err);
+    while let Some(inner) = source {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    text
+}
+
 fn ends_with_or(base: &str, suffix: &str) -> String {
     if base.ends_with(suffix) {
         base.to_owned()

@@ -10,7 +10,9 @@ use relay::tool_names::ToolNameMap;
 use store::model_mappings::ModelMapping;
 use store::upstream_keys::{Provider, UpstreamKey};
 
-use super::endpoints::{ANTHROPIC_VERSION, authorize, generate_url, scrub, secret_of};
+use super::endpoints::{
+    ANTHROPIC_VERSION, authorize, generate_url, scrub, secret_of, transport_failure,
+};
 use super::mapping::target_for_key;
 use super::upstream::{check_literal_host, client};
 use crate::config::{Config, SystemMapping};
@@ -90,10 +92,7 @@ async fn probe_with(
         ),
     };
     let started = Instant::now();
-    let response = builder
-        .send()
-        .await
-        .map_err(|e| format!("could not reach the upstream: {}", e.without_url()))?;
+    let response = builder.send().await.map_err(transport_failure)?;
     let status = response.status().as_u16();
     let bytes = response
         .bytes()

@@ -8,7 +8,9 @@ use futures_util::StreamExt as _;
 use relay::openai::error::upstream_error;
 use store::upstream_keys::{Provider, UpstreamKey};
 
-use super::endpoints::{ANTHROPIC_VERSION, authorize, models_url, scrub, secret_of};
+use super::endpoints::{
+    ANTHROPIC_VERSION, authorize, models_url, scrub, secret_of, transport_failure,
+};
 use super::upstream::{check_literal_host, client};
 use crate::config::Config;
 
@@ -103,10 +105,7 @@ async fn get(
     if key.provider == Provider::Anthropic {
         builder = builder.header("anthropic-version", ANTHROPIC_VERSION);
     }
-    let response = builder
-        .send()
-        .await
-        .map_err(|e| format!("could not reach the upstream: {}", e.without_url()))?;
+    let response = builder.send().await.map_err(transport_failure)?;
     let status = response.status().as_u16();
     let mut body = Vec::new();
     let mut chunks = response.bytes_stream();

@@ -22,8 +22,8 @@ pub(super) const ZH: &[(&str, &str)] = &[
     ("Priority", "优先级"),
     ("Weight", "权重"),
     ("Requests", "请求数"),
-    ("Success rate", "成功率"),
-    ("Failures in a row", "连续失败"),
+    ("{} ok", "成功 {}"),
+    ("{} failures in a row", "连续失败 {} 次"),
     ("Enabled", "已启用"),
     ("Disabled", "已停用"),
     ("Cooling down until {}", "冷却中，至 {}"),
@@ -138,12 +138,8 @@ pub(super) const ZH: &[(&str, &str)] = &[
         "决定 Nexus 使用哪种 API 协议以及默认地址。",
     ),
     (
-        "Empty: the provider's standard address",
-        "留空：使用服务商的标准地址",
-    ),
-    (
-        "Keep the address filled in unless you use a proxy or your own server. The “Other” entries need one.",
-        "除非使用代理或自建服务，否则保留预填的地址即可。选择“其他”类选项时必须填写。",
+        "Left empty, the provider's standard address is used. Change it only for a proxy or your own server; the “Other” entries need one.",
+        "留空则使用服务商的标准地址。只有使用代理或自建服务时才需修改；选择“其他”类选项时必须填写。",
     ),
     ("API key", "API 密钥"),
     (

@@ -51,7 +51,7 @@ impl KeyRow {
             cooling_until: key
                 .cooldown_until
                 .filter(|until| *until > now)
-                .map(|until| when(Some(until))),
+                .map(|until| until_text(until, now)),
             requests: key.total_requests,
             success_rate: success_rate(key.success_requests, key.total_requests),
             last_used: when(key.last_used_at),
@@ -76,6 +76,15 @@ fn preview(text: &str) -> String {
         format!("{}…", head.trim_end())
     } else {
         head
+    }
+}
+
+/// The end of a cooldown: the time of day when it is today, else the full moment.
+fn until_text(until: OffsetDateTime, now: OffsetDateTime) -> String {
+    let clock = format_description!("[hour]:[minute] UTC");
+    match until.format(&clock) {
+        Ok(text) if until.date() == now.date() => text,
+        _ => when(Some(until)),
     }
 }
 
