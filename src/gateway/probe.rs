@@ -125,3 +125,33 @@ async fn probe_with(
         .unwrap_or_default();
     Ok(ProbeResult { latency, reply })
 }
+
+#[cfg(test)]
+mod tests {
+    use store::model_mappings::MappingMode;
+
+    use super::*;
+
+    #[test]
+    fn probes_ask_for_what_a_sonnet_request_would_get() {
+        let system = SystemMapping {
+            haiku: "sys-h".into(),
+            sonnet: "sys-s".into(),
+            opus: "sys-o".into(),
+            other: "sys-s".into(),
+        };
+        let default = ModelMapping::default();
+        let model = |provider, mapping: &ModelMapping| {
+            default_model(provider, mapping, &system).expect("a model")
+        };
+        assert_eq!(model(Provider::Openai, &default), "sys-s");
+        assert_eq!(model(Provider::Gemini, &default), "sys-s");
+        assert_eq!(model(Provider::Anthropic, &default), PROBE_CLAUDE_MODEL);
+        let mine = ModelMapping {
+            mode: MappingMode::Custom,
+            sonnet: Some("my-model".into()),
+            ..ModelMapping::default()
+        };
+        assert_eq!(model(Provider::Anthropic, &mine), "my-model");
+    }
+}

@@ -3,6 +3,7 @@
 //! models" on one key; the pool strategy. Secrets go in and never come out: pages show the
 //! hint (`…abcd`) only.
 
+mod checks;
 mod form;
 mod presets;
 mod view;
@@ -15,20 +16,18 @@ use serde::Deserialize;
 use store::upstream_keys::{self, UpstreamKey};
 use uuid::Uuid;
 
+pub use self::checks::{models, test};
+
+use self::checks::{Outcome, OutcomeKind};
 use self::form::{FieldErrors, Fields, Submission};
 use self::presets::{PRESETS, Preset};
 use self::view::KeyRow;
-use super::fetched_models;
 use super::i18n::{Ui, t};
 use super::pages::{Problem, render};
 use super::session::SessionUser;
 use crate::app::AppState;
 use crate::gateway::pool::selector::Strategy;
-use crate::gateway::{probe, upstream_models};
 use crate::upstreams;
-
-/// Longest model name a test may ask for.
-const MAX_MODEL_CHARS: usize = 200;
 
 #[derive(Template)]
 #[template(path = "keys.html")]
@@ -63,27 +62,6 @@ struct StrategyChoice {
     value: &'static str,
     label: &'static str,
     hint: &'static str,
-}
-
-/// What "test" or "fetch models" found, shown above the table.
-struct Outcome {
-    key_id: String,
-    key_name: String,
-    kind: OutcomeKind,
-}
-
-enum OutcomeKind {
-    Tested {
-        model: String,
-        latency_ms: u128,
-        reply: String,
-    },
-    TestFailed {
-        model: String,
-        message: String,
-    },
-    Models(Vec<String>),
-    ModelsFailed(String),
 }
 
 /// What the page shows besides the pool.
@@ -270,85 +248,6 @@ async fn set_enabled(state: &AppState, user: &SessionUser, id: &str, enabled: bo
 }
 
 #[derive(Deserialize)]
-pub struct TestForm {
-    model: Option<String>,
-}
-
-/// `POST /keys/{id}/test`: one tiny request through the key; the page shows the latency
-/// and the start of the reply, or the upstream's error.
-pub async fn test(
-    State(state): State<AppState>,
-    mut ui: Ui,
-    user: SessionUser,
-    Path(id): Path<String>,
-    Form(form): Form<TestForm>,
-) -> Response {
-    let key = match owned_key(&state, &user, &id).await {
-        Ok(key) => key,
-        Err(problem) => return problem.into_response(),
-    };
-    let asked = form.model.as_deref().map(str::trim).unwrap_or_default();
-    let model = if asked.is_empty() {
-        let mapping = match store::model_mappings::get(&state.pool, user.user.id).await {
-            Ok(mapping) => mapping,
-            Err(err) => return Problem::from(err).into_response(),
-        };
-        probe::default_model(key.provider, &mapping, &state.config.system_mapping())
-    } else if asked.chars().count() > MAX_MODEL_CHARS || asked.contains(char::is_whitespace) {
-        Err(t("A model name has no spaces and at most 200 characters.").to_owned())
-    } else {
-        Ok(asked.to_owned())
-    };
-    let kind = match model {
-        Err(message) => OutcomeKind::TestFailed {
-            model: asked.to_owned(),
-            message,
-        },
-        Ok(model) => match probe::probe(&state.config, &state.keyring, &key, &model).await {
-            Ok(result) => OutcomeKind::Tested {
-                model,
-                latency_ms: result.latency.as_millis(),
-                reply: result.reply,
-            },
-            Err(message) => OutcomeKind::TestFailed { model, message },
-        },
-    };
-    // The language switch comes back to the list, not to this POST-only address.
-    ui.back = "/keys".to_owned();
-    let extras = Extras {
-        outcome: Some(Outcome::of(&key, kind)),
-        ..Extras::default()
-    };
-    keys_page(&state, ui, &user, extras).await
-}
-
-/// `POST /keys/{id}/models`: the upstream's model list, asked with the stored secret.
-pub async fn models(
-    State(state): State<AppState>,
-    mut ui: Ui,
-    user: SessionUser,
-    Path(id): Path<String>,
-) -> Response {
-    let key = match owned_key(&state, &user, &id).await {
-        Ok(key) => key,
-        Err(problem) => return problem.into_response(),
-    };
-    let kind = match upstream_models::fetch_models(&state.config, &state.keyring, &key).await {
-        Ok(models) => {
-            fetched_models::remember(key.id, &models);
-            OutcomeKind::Models(models)
-        }
-        Err(message) => OutcomeKind::ModelsFailed(message),
-    };
-    ui.back = "/keys".to_owned();
-    let extras = Extras {
-        outcome: Some(Outcome::of(&key, kind)),
-        ..Extras::default()
-    };
-    keys_page(&state, ui, &user, extras).await
-}
-
-#[derive(Deserialize)]
 pub struct StrategyForm {
     #[serde(default)]
     strategy: String,
@@ -374,16 +273,6 @@ pub async fn strategy(
     match store::users::set_pool_strategy(&state.pool, user.user.id, strategy.as_str()).await {
         Ok(()) => Redirect::to("/keys?done=strategy").into_response(),
         Err(err) => Problem::from(err).into_response(),
-    }
-}
-
-impl Outcome {
-    fn of(key: &UpstreamKey, kind: OutcomeKind) -> Outcome {
-        Outcome {
-            key_id: key.id.to_string(),
-            key_name: key.name.clone(),
-            kind,
-        }
     }
 }
 
