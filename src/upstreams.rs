@@ -1,7 +1,6 @@
 //! Adding and changing upstream keys: input checks and secret encryption shared by the CLI
 //! and the dashboard.
 
-use anyhow::bail;
 use store::PgPool;
 use store::upstream_keys::{self, NewUpstreamKey, Provider, UpstreamKey, UpstreamKeyChanges};
 use uuid::Uuid;
@@ -30,33 +29,69 @@ pub struct UpstreamEdit {
     pub enabled: Option<bool>,
 }
 
+/// Why a base URL was refused. The dashboard shows its own sentence for each; the CLI the
+/// text below.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum BaseUrlError {
+    #[error("base URL is not a valid URL (expected e.g. https://api.openai.com/v1)")]
+    NotAUrl,
+    #[error("base URL must start with http:// or https://")]
+    Scheme,
+    #[error("base URL has no host")]
+    NoHost,
+    #[error("base URL must not contain credentials; pass the key with --api-key")]
+    Credentials,
+    #[error("base URL must not have a query string or fragment")]
+    Query,
+}
+
 /// Checks a base URL and returns it without a trailing slash, so paths join cleanly.
-pub fn normalize_base_url(text: &str) -> anyhow::Result<String> {
+pub fn check_base_url(text: &str) -> Result<String, BaseUrlError> {
     let Ok(url) = url::Url::parse(text.trim()) else {
-        bail!("base URL {text:?} is not a valid URL (expected e.g. https://api.openai.com/v1)");
+        return Err(BaseUrlError::NotAUrl);
     };
     if !matches!(url.scheme(), "http" | "https") {
-        bail!("base URL must start with http:// or https://");
+        return Err(BaseUrlError::Scheme);
     }
     if url.host_str().is_none_or(str::is_empty) {
-        bail!("base URL {text:?} has no host");
+        return Err(BaseUrlError::NoHost);
     }
     if !url.username().is_empty() || url.password().is_some() {
-        bail!("base URL must not contain credentials; pass the key with --api-key");
+        return Err(BaseUrlError::Credentials);
     }
     if url.query().is_some() || url.fragment().is_some() {
-        bail!("base URL must not have a query string or fragment");
+        return Err(BaseUrlError::Query);
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
-fn check_secret(secret: &str) -> anyhow::Result<&str> {
+/// [`check_base_url`], with the text quoted in the error.
+pub fn normalize_base_url(text: &str) -> anyhow::Result<String> {
+    check_base_url(text).map_err(|err| match err {
+        BaseUrlError::NotAUrl | BaseUrlError::NoHost => {
+            anyhow::anyhow!("{err}: {text:?}")
+        }
+        other => anyhow::Error::new(other),
+    })
+}
+
+/// Why a secret was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SecretError {
+    #[error("the API key must not be empty")]
+    Empty,
+    #[error("the API key must not contain spaces or control characters")]
+    Whitespace,
+}
+
+/// The secret without surrounding whitespace, if it can be a key.
+pub fn check_secret(secret: &str) -> Result<&str, SecretError> {
     let secret = secret.trim();
     if secret.is_empty() {
-        bail!("the API key must not be empty");
+        return Err(SecretError::Empty);
     }
     if secret.chars().any(char::is_control) || secret.contains(' ') {
-        bail!("the API key must not contain spaces or control characters");
+        return Err(SecretError::Whitespace);
     }
     Ok(secret)
 }

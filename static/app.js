@@ -27,3 +27,12 @@ document.addEventListener("submit", (event) => {
 });
 // Copy buttons are useless without a script: they are hidden until it runs.
 document.documentElement.classList.add("js");
+// A preset <select data-fills="#field"> writes the chosen option's data-base-url into the
+// field (empty for the "other" entries, which the user fills in).
+document.addEventListener("change", (event) => {
+  const select = event.target.closest("select[data-fills]");
+  if (!select) return;
+  const field = document.querySelector(select.dataset.fills);
+  const option = select.selectedOptions[0];
+  if (field && option) field.value = option.dataset.baseUrl || "";
+});

@@ -26,7 +26,7 @@ pub enum UpstreamCommand {
     Test {
         login: String,
         name: String,
-        /// The model to ask (default: the user's sonnet target).
+        /// The model to ask (default: what a sonnet request goes to on this key).
         #[arg(long)]
         model: Option<String>,
     },
@@ -243,7 +243,9 @@ async fn test(ctx: &Context, login: &str, name: &str, model: Option<String>) -> 
         Some(model) => model,
         None => {
             let mapping = store::model_mappings::get(ctx.pool(), user.id).await?;
-            crate::gateway::mapping::effective(&mapping, &ctx.config.system_mapping()).sonnet
+            let system = ctx.config.system_mapping();
+            crate::gateway::probe::default_model(key.provider, &mapping, &system)
+                .map_err(anyhow::Error::msg)?
         }
     };
     let result = crate::gateway::probe::probe(&ctx.config, &ctx.keyring, &key, &model).await;

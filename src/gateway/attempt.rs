@@ -9,6 +9,7 @@ use relay::tool_names::ToolNameMap;
 use serde_json::Value;
 use store::upstream_keys::Provider;
 
+use super::endpoints::{ANTHROPIC_VERSION, authorize, generate_url};
 use super::error::GatewayError;
 use super::pool::classify::{Failure, parse_retry_after};
 use super::routing::ChosenKey;
@@ -17,8 +18,6 @@ use crate::app::AppState;
 
 /// Most of an upstream error body read into the message.
 const MAX_ERROR_BODY: usize = 64 * 1024;
-/// `anthropic-version` when the client sent none.
-const DEFAULT_ANTHROPIC_VERSION: &str = "2023-06-01";
 
 /// What the client sent beyond the body, for Anthropic upstreams.
 #[derive(Debug, Clone, Default)]
@@ -66,12 +65,7 @@ pub fn prepare(
     input_estimate: u64,
 ) -> Result<Attempt, GatewayError> {
     let stream = request.stream.unwrap_or(false);
-    let base = key.key.base_url.trim_end_matches('/').to_owned();
-    let url = match key.key.provider {
-        Provider::Openai => ends_with_or(&base, "/chat/completions"),
-        Provider::Anthropic => anthropic_url(&base),
-        Provider::Gemini => relay::gemini::endpoint(&base, target, stream),
-    };
+    let url = generate_url(key.key.provider, &key.key.base_url, target, stream);
     let url = reqwest::Url::parse(&url).map_err(|_| {
         GatewayError::invalid(format!(
             "The base URL of upstream key {} is not valid",
@@ -127,25 +121,6 @@ pub fn prepare(
     })
 }
 
-fn ends_with_or(base: &str, suffix: &str) -> String {
-    if base.ends_with(suffix) {
-        base.to_owned()
-    } else {
-        format!("{base}{suffix}")
-    }
-}
-
-/// `{base}/v1/messages`, tolerating a base that already ends in `/v1` or names the endpoint.
-fn anthropic_url(base: &str) -> String {
-    if base.ends_with("/messages") {
-        base.to_owned()
-    } else if base.ends_with("/v1") {
-        format!("{base}/messages")
-    } else {
-        format!("{base}/v1/messages")
-    }
-}
-
 /// Sends the attempt; a non-success answer comes back as the failure it is and the error
 /// the client would get.
 pub async fn call(
@@ -153,23 +128,21 @@ pub async fn call(
     attempt: &Attempt,
 ) -> Result<reqwest::Response, (Failure, GatewayError)> {
     let secret = &attempt.key.secret;
-    let builder = state.http.post(attempt.url.clone());
+    let builder = authorize(
+        state.http.post(attempt.url.clone()),
+        attempt.key.key.provider,
+        secret,
+    );
     let builder = match &attempt.wire {
-        Wire::OpenAi { body, .. } => builder.bearer_auth(secret).json(body),
-        Wire::Gemini { body, .. } => builder.header("x-goog-api-key", secret).json(body),
+        Wire::OpenAi { body, .. } | Wire::Gemini { body, .. } => builder.json(body),
         Wire::Anthropic { body, headers } => {
-            // Anthropic reads x-api-key; many Anthropic-compatible relays read Bearer.
-            let mut b = builder
-                .header("x-api-key", secret)
-                .bearer_auth(secret)
-                .header("content-type", "application/json")
-                .header(
-                    "anthropic-version",
-                    headers
-                        .anthropic_version
-                        .as_deref()
-                        .unwrap_or(DEFAULT_ANTHROPIC_VERSION),
-                );
+            let mut b = builder.header("content-type", "application/json").header(
+                "anthropic-version",
+                headers
+                    .anthropic_version
+                    .as_deref()
+                    .unwrap_or(ANTHROPIC_VERSION),
+            );
             if let Some(beta) = &headers.anthropic_beta {
                 b = b.header("anthropic-beta", beta);
             }

@@ -4,6 +4,7 @@ mod attempt;
 mod auth;
 mod count_tokens;
 mod deliver;
+pub mod endpoints;
 mod error;
 pub mod mapping;
 mod messages;
@@ -13,6 +14,7 @@ pub mod probe;
 mod record;
 mod routing;
 pub mod upstream;
+pub mod upstream_models;
 
 use axum::Router;
 use axum::routing::{get, post};

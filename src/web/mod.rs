@@ -4,11 +4,14 @@
 mod account;
 mod admin;
 mod console;
+mod fetched_models;
 mod format;
 mod github;
 pub mod i18n;
+mod keys;
 mod landing;
 mod login;
+mod mapping;
 mod oauth_http;
 mod pages;
 mod session;
@@ -42,6 +45,18 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/console/keys", post(console::add_key))
         .route("/console/keys/{id}/reveal", post(console::reveal_key))
         .route("/console/keys/{id}/revoke", post(console::revoke_key))
+        .route("/keys", get(keys::page).post(keys::add))
+        .route("/keys/strategy", post(keys::strategy))
+        .route("/keys/{id}", post(keys::save))
+        .route("/keys/{id}/edit", get(keys::edit_page))
+        .route("/keys/{id}/delete", post(keys::delete))
+        .route("/keys/{id}/enable", post(keys::enable))
+        .route("/keys/{id}/disable", post(keys::disable))
+        .route("/keys/{id}/test", post(keys::test))
+        .route("/keys/{id}/models", post(keys::models))
+        .route("/mapping", get(mapping::page).post(mapping::save))
+        .route("/mapping/reset", post(mapping::reset))
+        .route("/mapping/models", post(mapping::load_models))
         .route("/admin", get(admin::page))
         .route("/admin/users/{id}/disable", post(admin::disable))
         .route("/admin/users/{id}/enable", post(admin::enable))

@@ -27,4 +27,6 @@ mod secrets;
 mod web_admin;
 mod web_browser;
 mod web_console;
+mod web_keys;
+mod web_mapping;
 mod web_sessions;

@@ -1,7 +1,9 @@
 //! A scripted upstream on 127.0.0.1 that speaks three dialects: OpenAI Chat Completions
 //! (`/v1/chat/completions`), Gemini (`/v1beta/models/…:generateContent` and
 //! `…:streamGenerateContent`) and Anthropic (`/v1/messages`). Each call takes the next
-//! scripted reply (or asks the brain) and records the request.
+//! scripted reply (or asks the brain) and records the request. The model lists
+//! (`GET /v1/models`, OpenAI's shape or Anthropic's paged one; `GET /v1beta/models`,
+//! Gemini's paged one) serve [`MockUpstream::set_models`] unless a reply is scripted.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -10,10 +12,10 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 
 use crate::mock_brain::Dialect;
 
@@ -36,7 +38,12 @@ struct Inner {
     /// asked unless `json_only`.
     brain: Mutex<Option<bool>>,
     requests: Mutex<Vec<Recorded>>,
+    /// What the model lists offer.
+    models: Mutex<Vec<String>>,
 }
+
+/// Models per page of the paged (Anthropic, Gemini) lists, small to exercise paging.
+const MODELS_PER_PAGE: usize = 2;
 
 /// A request as the mock saw it.
 #[derive(Clone)]
@@ -60,13 +67,22 @@ pub struct MockUpstream {
 
 impl MockUpstream {
     pub async fn start() -> Self {
-        let inner = Arc::new(Inner::default());
+        let inner = Arc::new(Inner {
+            models: Mutex::new(
+                ["mock-large", "mock-small", "mock-vision"]
+                    .map(String::from)
+                    .to_vec(),
+            ),
+            ..Inner::default()
+        });
         let stream_dropped = Arc::new(AtomicBool::new(false));
         let state = (inner.clone(), stream_dropped.clone());
         let app = Router::new()
             .route("/v1/chat/completions", post(handle_openai))
             .route("/v1/messages", post(handle_anthropic))
             .route("/v1/messages/count_tokens", post(count_tokens))
+            .route("/v1/models", get(list_models))
+            .route("/v1beta/models", get(list_gemini_models))
             .route("/v1beta/models/{call}", post(handle_gemini))
             .with_state(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -105,6 +121,111 @@ impl MockUpstream {
     pub fn headers(&self, n: usize) -> HeaderMap {
         self.recorded()[n].headers.clone()
     }
+
+    /// What the model lists offer from now on.
+    pub fn set_models(&self, models: &[&str]) {
+        *self.inner.models.lock().expect("lock") = models.iter().map(|m| (*m).to_owned()).collect();
+    }
+}
+
+/// Records a call without a body and takes its scripted reply, if any.
+fn record_listing(inner: &Inner, uri: &Uri, headers: HeaderMap) -> Option<Reply> {
+    inner.requests.lock().expect("lock").push(Recorded {
+        path: uri.to_string(),
+        headers,
+        raw: Bytes::new(),
+        json: serde_json::Value::Null,
+    });
+    inner.replies.lock().expect("lock").pop_front()
+}
+
+async fn scripted(reply: Reply) -> Response {
+    match reply {
+        Reply::Json(status, body) => (
+            StatusCode::from_u16(status).expect("status"),
+            axum::Json(body),
+        )
+            .into_response(),
+        Reply::Error(status, body, _) => {
+            (StatusCode::from_u16(status).expect("status"), body).into_response()
+        }
+        Reply::Slow(pause, body) => {
+            tokio::time::sleep(pause).await;
+            axum::Json(body).into_response()
+        }
+        Reply::Sse(..) => (StatusCode::INTERNAL_SERVER_ERROR, "no SSE model lists").into_response(),
+    }
+}
+
+/// `GET /v1/models`: Anthropic's paged list when asked with `anthropic-version`, else
+/// OpenAI's whole list.
+async fn list_models(
+    State((inner, _)): State<MockState>,
+    Query(query): Query<std::collections::HashMap<String, String>>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let anthropic = headers.contains_key("anthropic-version");
+    if let Some(reply) = record_listing(&inner, &uri, headers) {
+        return scripted(reply).await;
+    }
+    let models = inner.models.lock().expect("lock").clone();
+    if !anthropic {
+        let data: Vec<_> = models
+            .iter()
+            .map(|id| serde_json::json!({"id": id, "object": "model", "owned_by": "mock"}))
+            .collect();
+        return axum::Json(serde_json::json!({"object": "list", "data": data})).into_response();
+    }
+    let start = query
+        .get("after_id")
+        .and_then(|after| models.iter().position(|m| m == after))
+        .map_or(0, |i| i + 1);
+    let page: Vec<&String> = models.iter().skip(start).take(MODELS_PER_PAGE).collect();
+    let data: Vec<_> = page
+        .iter()
+        .map(|id| serde_json::json!({"type": "model", "id": id, "display_name": id}))
+        .collect();
+    axum::Json(serde_json::json!({
+        "data": data,
+        "has_more": start + page.len() < models.len(),
+        "first_id": page.first(),
+        "last_id": page.last(),
+    }))
+    .into_response()
+}
+
+/// `GET /v1beta/models`: Gemini's list, paged with `pageToken` (the index to start at).
+async fn list_gemini_models(
+    State((inner, _)): State<MockState>,
+    Query(query): Query<std::collections::HashMap<String, String>>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(reply) = record_listing(&inner, &uri, headers) {
+        return scripted(reply).await;
+    }
+    let models = inner.models.lock().expect("lock").clone();
+    let start: usize = query
+        .get("pageToken")
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(0);
+    let end = (start + MODELS_PER_PAGE).min(models.len());
+    let mut page: Vec<_> = models[start.min(end)..end]
+        .iter()
+        .map(|id| {
+            serde_json::json!({"name": format!("models/{id}"),
+                "supportedGenerationMethods": ["generateContent", "countTokens"]})
+        })
+        .collect();
+    // An embedding model, which the list leaves out.
+    page.push(serde_json::json!({"name": "models/mock-embedding",
+        "supportedGenerationMethods": ["embedContent"]}));
+    let mut body = serde_json::json!({ "models": page });
+    if end < models.len() {
+        body["nextPageToken"] = serde_json::json!(end.to_string());
+    }
+    axum::Json(body).into_response()
 }
 
 type MockState = (Arc<Inner>, Arc<AtomicBool>);

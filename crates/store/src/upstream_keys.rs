@@ -264,6 +264,25 @@ pub async fn by_name(db: impl PgExecutor<'_>, user_id: Uuid, name: &str) -> Resu
     .try_into()
 }
 
+/// The key `id` if it belongs to `user_id`; `NotFound` otherwise (also for another user's
+/// key, so that a guessed id tells nothing).
+pub async fn by_id(db: impl PgExecutor<'_>, user_id: Uuid, id: Uuid) -> Result<UpstreamKey> {
+    sqlx::query_as!(
+        Row,
+        r#"select id, user_id, name, provider, base_url, secret_encrypted, secret_hint,
+                  priority, weight, enabled, total_requests, success_requests,
+                  consecutive_failures, last_used_at, last_failure_at, cooldown_until,
+                  last_error, cooldown_trips, created_at
+           from upstream_keys where user_id = $1 and id = $2"#,
+        user_id,
+        id
+    )
+    .fetch_optional(db)
+    .await?
+    .ok_or_else(|| Error::NotFound("no such upstream key".to_owned()))?
+    .try_into()
+}
+
 /// Applies `changes` to the key `id` of `user_id` in one statement.
 pub async fn update(
     db: impl PgExecutor<'_>,
@@ -320,6 +339,22 @@ pub async fn remove(db: impl PgExecutor<'_>, user_id: Uuid, name: &str) -> Resul
     .rows_affected();
     if deleted == 0 {
         return Err(Error::NotFound(format!("no upstream key named {name}")));
+    }
+    Ok(())
+}
+
+/// Deletes the key `id` of `user_id`; `NotFound` if the user has no such key.
+pub async fn remove_by_id(db: impl PgExecutor<'_>, user_id: Uuid, id: Uuid) -> Result<()> {
+    let deleted = sqlx::query!(
+        "delete from upstream_keys where user_id = $1 and id = $2",
+        user_id,
+        id
+    )
+    .execute(db)
+    .await?
+    .rows_affected();
+    if deleted == 0 {
+        return Err(Error::NotFound("no such upstream key".to_owned()));
     }
     Ok(())
 }

@@ -1,0 +1,110 @@
+//! An upstream key as the table shows it: settings, health and counters, never the secret.
+
+use store::upstream_keys::UpstreamKey;
+use time::OffsetDateTime;
+use time::macros::format_description;
+
+use super::presets;
+use crate::web::i18n::t;
+
+/// Longest last error shown in the table before "more".
+const ERROR_PREVIEW_CHARS: usize = 80;
+
+pub struct KeyRow {
+    pub id: String,
+    pub name: String,
+    pub provider: &'static str,
+    pub kind: &'static str,
+    pub base_url: String,
+    pub secret_hint: String,
+    pub priority: i32,
+    pub weight: i32,
+    pub enabled: bool,
+    /// When the cooldown ends, while the key is cooling down.
+    pub cooling_until: Option<String>,
+    pub requests: i64,
+    pub success_rate: Option<String>,
+    pub last_used: String,
+    pub failures: i32,
+    pub last_error: Option<LastError>,
+}
+
+pub struct LastError {
+    pub when: String,
+    pub preview: String,
+    /// The whole text when the preview is cut.
+    pub full: Option<String>,
+}
+
+impl KeyRow {
+    pub fn of(key: &UpstreamKey, now: OffsetDateTime) -> KeyRow {
+        KeyRow {
+            id: key.id.to_string(),
+            name: key.name.clone(),
+            provider: presets::of_key(key.provider, &key.base_url).label(),
+            kind: key.provider.as_str(),
+            base_url: key.base_url.clone(),
+            secret_hint: key.secret_hint.clone(),
+            priority: key.priority,
+            weight: key.weight,
+            enabled: key.enabled,
+            cooling_until: key
+                .cooldown_until
+                .filter(|until| *until > now)
+                .map(|until| until_text(until, now)),
+            requests: key.total_requests,
+            success_rate: success_rate(key.success_requests, key.total_requests),
+            last_used: when(key.last_used_at),
+            failures: key.consecutive_failures,
+            last_error: key.last_error.as_deref().map(|text| LastError {
+                when: when(key.last_failure_at),
+                preview: preview(text),
+                full: (text.chars().count() > ERROR_PREVIEW_CHARS).then(|| text.to_owned()),
+            }),
+        }
+    }
+}
+
+pub fn success_rate(successes: i64, total: i64) -> Option<String> {
+    (total > 0).then(|| format!("{:.1}%", successes as f64 * 100.0 / total as f64))
+}
+
+fn preview(text: &str) -> String {
+    let mut chars = text.chars();
+    let head: String = chars.by_ref().take(ERROR_PREVIEW_CHARS).collect();
+    if chars.next().is_some() {
+        format!("{}…", head.trim_end())
+    } else {
+        head
+    }
+}
+
+/// The end of a cooldown: the time of day when it is today, else the full moment.
+fn until_text(until: OffsetDateTime, now: OffsetDateTime) -> String {
+    let clock = format_description!("[hour]:[minute] UTC");
+    match until.format(&clock) {
+        Ok(text) if until.date() == now.date() => text,
+        _ => when(Some(until)),
+    }
+}
+
+/// A moment as the dashboard writes it, or "never".
+pub fn when(at: Option<OffsetDateTime>) -> String {
+    let format = format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    at.and_then(|t| t.format(&format).ok())
+        .unwrap_or_else(|| t("never").to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_errors_are_cut_and_rates_rounded() {
+        assert_eq!(preview("short"), "short");
+        let long = "x".repeat(200);
+        assert_eq!(preview(&long).chars().count(), ERROR_PREVIEW_CHARS + 1);
+        assert_eq!(success_rate(2, 3).as_deref(), Some("66.7%"));
+        assert_eq!(success_rate(0, 0), None);
+    }
+}
