@@ -11,6 +11,7 @@ pub mod i18n;
 mod keys;
 mod landing;
 mod login;
+mod logs;
 mod mapping;
 mod oauth_http;
 mod pages;
@@ -57,6 +58,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/mapping", get(mapping::page).post(mapping::save))
         .route("/mapping/reset", post(mapping::reset))
         .route("/mapping/models", post(mapping::load_models))
+        .route("/logs", get(logs::page))
+        .route("/logs/{id}", get(logs::detail))
         .route("/admin", get(admin::page))
         .route("/admin/users/{id}/disable", post(admin::disable))
         .route("/admin/users/{id}/enable", post(admin::enable))

@@ -1,36 +1,21 @@
 //! The admin page: global totals, each user's traffic and last activity, paging.
 
 use sqlx::PgPool;
-use store::gateway_logs::{self, LogEntry};
+use store::gateway_logs::LogEntry;
 use uuid::Uuid;
 
 use crate::browser::{Browser, local_user};
 use crate::helpers::TestApp;
+use crate::seed;
 
 fn entry(user_id: Uuid, success: bool, input: i32, output: i32) -> LogEntry {
-    LogEntry {
-        id: Uuid::now_v7(),
-        created_at: time::OffsetDateTime::now_utc(),
-        user_id,
-        api_key_id: None,
-        upstream_key_id: None,
-        requested_model: "claude-sonnet-4-5".into(),
-        target_model: Some("gpt-5".into()),
-        provider: Some("openai".into()),
-        stream: false,
-        status_code: if success { 200 } else { 502 },
-        success,
-        error_type: (!success).then(|| "api_error".into()),
-        error_message: (!success).then(|| "upstream broke".into()),
-        input_tokens: input,
-        output_tokens: output,
-        cache_read_tokens: 0,
-        cache_write_tokens: 0,
-        latency_ms: 120,
-        ttfb_ms: None,
-        attempts: 1,
-        upstream_keys_tried: vec![],
+    let mut entry = seed::entry(user_id, time::OffsetDateTime::now_utc());
+    if !success {
+        entry = seed::failed(entry, 502, "upstream broke");
     }
+    entry.input_tokens = input;
+    entry.output_tokens = output;
+    entry
 }
 
 async fn admin(pool: &PgPool, login: &str) -> Uuid {
@@ -68,14 +53,9 @@ async fn admins_see_each_users_traffic_and_the_gateway_totals(pool: PgPool) {
         .await
         .expect("disable");
     let today = time::OffsetDateTime::now_utc().date();
-    gateway_logs::create_partitions(&pool, today, 1)
-        .await
-        .expect("partition");
     let mut entries: Vec<LogEntry> = (0..1200).map(|_| entry(busy, true, 10, 2)).collect();
     entries.push(entry(busy, false, 5, 0));
-    gateway_logs::insert_batch(&pool, &entries)
-        .await
-        .expect("logs");
+    seed::store(&pool, &entries, 0).await;
 
     let browser = Browser::signed_in(&app, &pool, root).await;
     let html = browser.get("/admin").await.text().await.expect("body");

@@ -127,6 +127,34 @@ fn list_query(
     query
 }
 
+/// `user_id`'s entry `id`, if it exists and is theirs.
+///
+/// Log ids are UUIDv7, minted when the request arrived: their timestamp bounds
+/// `created_at`, so the lookup prunes to the partitions of a couple of days and uses the
+/// user's time index instead of visiting every partition.
+pub async fn get(db: impl PgExecutor<'_>, user_id: Uuid, id: Uuid) -> Result<Option<LogRow>> {
+    let mut query = QueryBuilder::new("");
+    push_select(&mut query, user_id);
+    query.push(" and l.id = ").push_bind(id);
+    if let Some(minted) = minted_at(id) {
+        query
+            .push(" and l.created_at >= ")
+            .push_bind(minted - time::Duration::DAY)
+            .push(" and l.created_at < ")
+            .push_bind(minted + time::Duration::DAY);
+    }
+    Ok(query.build_query_as().fetch_optional(db).await?)
+}
+
+/// When a UUIDv7 was made; none for other versions.
+fn minted_at(id: Uuid) -> Option<OffsetDateTime> {
+    let (seconds, nanos) = id.get_timestamp()?.to_unix();
+    let seconds = i64::try_from(seconds).ok()?;
+    OffsetDateTime::from_unix_timestamp(seconds)
+        .ok()
+        .map(|at| at + time::Duration::nanoseconds(i64::from(nanos)))
+}
+
 fn push_list(
     query: &mut QueryBuilder<Postgres>,
     user_id: Uuid,
@@ -134,6 +162,27 @@ fn push_list(
     after: Option<Cursor>,
     limit: i64,
 ) {
+    push_select(query, user_id);
+    push_filter(query, filter);
+    if let Some(cursor) = after {
+        // The plain bound on created_at is what the index range uses; the row comparison
+        // then orders rows of the same instant by id.
+        query
+            .push(" and l.created_at <= ")
+            .push_bind(cursor.created_at)
+            .push(" and (l.created_at, l.id) < (")
+            .push_bind(cursor.created_at)
+            .push(", ")
+            .push_bind(cursor.id)
+            .push(")");
+    }
+    query
+        .push(" order by l.created_at desc, l.id desc limit ")
+        .push_bind(limit);
+}
+
+/// Every column of a listed row, for `user_id`'s rows; conditions follow with `and`.
+fn push_select(query: &mut QueryBuilder<Postgres>, user_id: Uuid) {
     query.push(
         "select l.id, l.created_at, l.user_id, l.api_key_id, l.upstream_key_id, l.requested_model, \
          l.target_model, l.provider, l.stream, l.status_code, l.success, l.error_type, \
@@ -144,6 +193,9 @@ fn push_list(
          where l.user_id = ",
     );
     query.push_bind(user_id);
+}
+
+fn push_filter(query: &mut QueryBuilder<Postgres>, filter: &LogFilter) {
     if let Some(since) = filter.since {
         query.push(" and l.created_at >= ").push_bind(since);
     }
@@ -167,21 +219,6 @@ fn push_list(
     if let Some(stream) = filter.stream {
         query.push(" and l.stream = ").push_bind(stream);
     }
-    if let Some(cursor) = after {
-        // The plain bound on created_at is what the index range uses; the row comparison
-        // then orders rows of the same instant by id.
-        query
-            .push(" and l.created_at <= ")
-            .push_bind(cursor.created_at)
-            .push(" and (l.created_at, l.id) < (")
-            .push_bind(cursor.created_at)
-            .push(", ")
-            .push_bind(cursor.id)
-            .push(")");
-    }
-    query
-        .push(" order by l.created_at desc, l.id desc limit ")
-        .push_bind(limit);
 }
 
 #[cfg(test)]

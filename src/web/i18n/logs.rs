@@ -1,3 +1,67 @@
 //! Chinese for the logs page.
 
-pub(super) const ZH: &[(&str, &str)] = &[];
+pub(super) const ZH: &[(&str, &str)] = &[
+    (
+        "Every request of the last 30 days, newest first.",
+        "最近 30 天的每个请求，最新的在前。",
+    ),
+    ("Filters", "筛选"),
+    ("Filter", "筛选"),
+    ("Clear filters", "清除筛选"),
+    ("Time", "时间"),
+    ("Result", "结果"),
+    ("OK", "成功"),
+    ("Requested model", "请求模型"),
+    ("Target model", "目标模型"),
+    ("Stream", "流式"),
+    ("Streamed", "流式"),
+    ("Not streamed", "非流式"),
+    ("First byte", "首字节"),
+    ("Attempts", "尝试次数"),
+    ("Failed over to another key", "已故障转移到其他密钥"),
+    ("Details", "详情"),
+    ("Newest", "最新"),
+    ("Older", "更早"),
+    ("No older requests", "没有更早的请求"),
+    ("No requests match these filters", "没有符合筛选条件的请求"),
+    ("No requests yet", "还没有请求"),
+    (
+        "Point Claude Code at Nexus with the setup on the console; each request shows up here within seconds.",
+        "按控制台上的配置让 Claude Code 连接 Nexus，每个请求几秒内就会出现在这里。",
+    ),
+    ("Open the console", "打开控制台"),
+    (
+        "Choose a time range from the list.",
+        "请从列表中选择时间范围。",
+    ),
+    ("The start date is not a date.", "开始日期不是有效日期。"),
+    ("The end date is not a date.", "结束日期不是有效日期。"),
+    (
+        "The end date is before the start date.",
+        "结束日期早于开始日期。",
+    ),
+    ("Choose ok, error or all.", "请选择成功、错误或全部。"),
+    (
+        "Choose streamed, not streamed or all.",
+        "请选择流式、非流式或全部。",
+    ),
+    ("The model name is too long.", "模型名称过长。"),
+    (
+        "Choose an upstream key from the list.",
+        "请从列表中选择上游密钥。",
+    ),
+    (
+        "This page link is broken. Start again from the newest.",
+        "此分页链接已损坏，请从最新一页重新开始。",
+    ),
+    // The detail page.
+    ("Request", "请求"),
+    ("Error", "错误"),
+    ("Request id", "请求 ID"),
+    ("Keys tried", "尝试过的密钥"),
+    ("Input tokens", "输入 Token"),
+    ("Output tokens", "输出 Token"),
+    ("Cache read tokens", "缓存读取 Token"),
+    ("Cache write tokens", "缓存写入 Token"),
+    ("revoked key", "已吊销的密钥"),
+];
