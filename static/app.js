@@ -36,3 +36,6 @@ document.addEventListener("change", (event) => {
   const option = select.selectedOptions[0];
   if (field && option) field.value = option.dataset.baseUrl || "";
 });
+// On a phone the navigation scrolls sideways: bring the current page's entry into view.
+const current = document.querySelector("nav.main [aria-current=page]");
+if (current) current.scrollIntoView({ block: "nearest", inline: "nearest" });

@@ -175,11 +175,20 @@ impl Chrome {
         .await;
     }
 
-    /// The rendered text of the element (as the person sees it).
+    /// The rendered text of the element (as the person sees it). A page being replaced
+    /// by the next one can take the element away between finding and reading it: then
+    /// it is found again.
     pub async fn text(&self, css: &str) -> String {
-        let element = self.find(css).await;
-        let answer = self.get(&format!("/element/{element}/text")).await;
-        answer.as_str().unwrap_or_default().to_owned()
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let element = self.find(css).await;
+            let url = format!("{}/element/{element}/text", self.session);
+            match try_call(&self.http, reqwest::Method::GET, &url, None).await {
+                Ok(answer) => return answer.as_str().unwrap_or_default().to_owned(),
+                Err(err) if Instant::now() > deadline => panic!("{err}"),
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
     }
 
     pub async fn page_text(&self) -> String {
@@ -302,6 +311,18 @@ async fn call(
     url: &str,
     body: Option<Value>,
 ) -> Value {
+    match try_call(http, method, url, body).await {
+        Ok(value) => value,
+        Err(err) => panic!("{err}"),
+    }
+}
+
+async fn try_call(
+    http: &reqwest::Client,
+    method: reqwest::Method,
+    url: &str,
+    body: Option<Value>,
+) -> Result<Value, String> {
     let mut request = http.request(method, url).timeout(Duration::from_secs(60));
     if let Some(body) = body {
         request = request.json(&body);
@@ -309,6 +330,9 @@ async fn call(
     let response = request.send().await.expect("webdriver request");
     let status = response.status();
     let answer: Value = response.json().await.expect("webdriver json");
-    assert!(status.is_success(), "webdriver {url}: {status} {answer}");
-    answer["value"].clone()
+    if status.is_success() {
+        Ok(answer["value"].clone())
+    } else {
+        Err(format!("webdriver {url}: {status} {answer}"))
+    }
 }

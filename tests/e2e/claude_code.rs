@@ -72,15 +72,31 @@ async fn env(pool: PgPool, provider: Provider, json_only: bool) -> (Env, MockUps
 
 /// Runs `claude -p PROMPT --output-format json` in `workdir` and returns its JSON result.
 async fn claude(env: &Env, prompt: &str, workdir: &Path, extra: &[&str]) -> Value {
+    let vars = [
+        ("ANTHROPIC_BASE_URL", env.proxy.address.as_str()),
+        ("ANTHROPIC_API_KEY", env.key.as_str()),
+    ];
+    run_claude(env.home.path(), &vars, prompt, workdir, extra).await
+}
+
+/// Runs the pinned Claude Code as a person would: `claude -p PROMPT --output-format json`
+/// in `workdir`, with `home` as its home (settings, credentials) and only `vars` and PATH
+/// in its environment. Returns its JSON result, which must not be an error.
+pub async fn run_claude(
+    home: &Path,
+    vars: &[(&str, &str)],
+    prompt: &str,
+    workdir: &Path,
+    extra: &[&str],
+) -> Value {
     let bin = std::env::var("NEXUS_CLAUDE_BIN").expect(
         "NEXUS_CLAUDE_BIN is set by scripts/test.sh, which installs the pinned Claude Code",
     );
     let mut cmd = tokio::process::Command::new(bin);
     cmd.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", env.home.path())
-        .env("ANTHROPIC_BASE_URL", &env.proxy.address)
-        .env("ANTHROPIC_API_KEY", &env.key)
+        .env("HOME", home)
+        .envs(vars.iter().copied())
         .env("DISABLE_TELEMETRY", "1")
         .env("DISABLE_ERROR_REPORTING", "1")
         .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")

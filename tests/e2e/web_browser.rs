@@ -6,8 +6,10 @@ use serde_json::json;
 use sqlx::PgPool;
 
 use crate::chrome::Chrome;
+use crate::claude_code::run_claude;
 use crate::helpers::TestApp;
 use crate::mock_github::MockGithub;
+use crate::mock_upstream::MockUpstream;
 
 fn octocat() -> serde_json::Value {
     json!({"id": 583231, "login": "octocat", "name": "Mona Lisa",
@@ -94,4 +96,128 @@ async fn a_new_user_signs_in_with_github_and_gets_a_claude_code_setup(pool: PgPo
     let path = chrome.current_path().await;
     assert!(path.starts_with("/login"), "{path}");
     chrome.screenshots("login").await;
+}
+
+/// Signs in through the mock GitHub's consent page; lands on the console.
+async fn sign_in(chrome: &Chrome, app: &TestApp) {
+    chrome.goto(&format!("{}/", app.address)).await;
+    chrome.click("a[href='/auth/github']").await;
+    chrome.wait_for_text("Authorize Nexus").await;
+    chrome.click("#authorize").await;
+    chrome.wait_for_text("Signed in as octocat").await;
+}
+
+/// The value of the form field `css`.
+async fn value(chrome: &Chrome, css: &str) -> String {
+    let script = format!("return document.querySelector({css:?}).value;");
+    chrome
+        .script(&script)
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[sqlx::test(migrator = "store::MIGRATOR")]
+async fn from_the_landing_page_to_claude_code_and_its_requests_on_the_logs(pool: PgPool) {
+    let upstream = MockUpstream::start().await;
+    upstream.think(false);
+    upstream.set_models(&["mock-large", "mock-small", "mock-reasoner"]);
+    let github = MockGithub::start().await;
+    github.sign_in_as(octocat());
+    let mut options = github.options();
+    options.extend(["--allow-private-upstreams".to_owned(), "true".to_owned()]);
+    let options: Vec<&str> = options.iter().map(String::as_str).collect();
+    let app = TestApp::spawn_with(pool.clone(), &options).await;
+    let chrome = Chrome::start().await;
+    sign_in(&chrome, &app).await;
+
+    // No upstream yet: the console leads to the keys page, which says what to do.
+    chrome.click("main a.button.primary[href='/keys']").await;
+    chrome.wait_for_text("No upstream keys yet").await;
+    chrome.screenshots("keys-empty").await;
+
+    // A preset fills the provider's address; this user's provider lives at the mock.
+    chrome.click("a[href='/keys?preset=openai#add']").await;
+    chrome.wait_for_text("Add a key").await;
+    assert_eq!(
+        value(&chrome, "#key-base-url").await,
+        "https://api.openai.com/v1"
+    );
+    chrome.fill("#key-name", "mock").await;
+    chrome.fill("#key-base-url", &upstream.base_url).await;
+    chrome.fill("#key-secret", "sk-browser-secret-9876").await;
+    chrome.click("form[action='/keys'] button.primary").await;
+    chrome.wait_for_text("…9876").await;
+    let source = chrome
+        .script("return document.documentElement.outerHTML;")
+        .await;
+    assert!(
+        !source.to_string().contains("sk-browser-secret"),
+        "the secret never comes back"
+    );
+
+    // Test the key, then ask it for its models.
+    chrome.click("form[action$='/test'] button").await;
+    chrome.wait_for_text("Answered in").await;
+    chrome.click("form[action$='/models'] button").await;
+    chrome.wait_for_text("mock-reasoner").await;
+    chrome.screenshots("keys").await;
+
+    // The mapping: the families to the models the key offers.
+    chrome.goto(&format!("{}/mapping", app.address)).await;
+    chrome.fill("#target-haiku", "mock-small").await;
+    chrome.fill("#target-sonnet", "mock-large").await;
+    chrome.fill("#target-opus", "mock-reasoner").await;
+    chrome.click("form[action='/mapping'] button.primary").await;
+    chrome.wait_for_text("Your mapping is saved").await;
+    chrome.screenshots("mapping").await;
+
+    // The console's settings.json, pasted as is, is all Claude Code needs.
+    chrome.goto(&format!("{}/console", app.address)).await;
+    chrome
+        .click("form[action='/console/key/reveal'] button")
+        .await;
+    chrome.wait_for_text("export ANTHROPIC_API_KEY").await;
+    let settings = chrome.text("#snippet-5").await;
+    assert!(settings.contains("ANTHROPIC_BASE_URL"), "{settings}");
+    let home = tempfile::tempdir().expect("home");
+    std::fs::create_dir_all(home.path().join(".claude")).expect(".claude");
+    std::fs::write(home.path().join(".claude/settings.json"), &settings).expect("settings");
+    let work = tempfile::tempdir().expect("workdir");
+    let before = upstream.recorded().len();
+    let result = run_claude(home.path(), &[], "Say hello", work.path(), &[]).await;
+    let answer = result["result"].as_str().unwrap_or_default();
+    assert!(answer.contains("Hello from the mock model."), "{result}");
+    // Every request reached the upstream under a model the user mapped in the browser.
+    let models: Vec<String> = upstream.requests()[before..]
+        .iter()
+        .map(|r| r["model"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert!(!models.is_empty());
+    assert!(
+        models
+            .iter()
+            .all(|m| ["mock-small", "mock-large", "mock-reasoner"].contains(&m.as_str())),
+        "{models:?}"
+    );
+
+    // The requests on the logs page (the log writer flushes within a second or two).
+    chrome.goto(&format!("{}/logs", app.address)).await;
+    let mut page = chrome.page_text().await;
+    let answered_by = models.last().cloned().unwrap_or_default();
+    for _ in 0..50 {
+        if page.contains(&answered_by) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        chrome.goto(&format!("{}/logs", app.address)).await;
+        page = chrome.page_text().await;
+    }
+    assert!(page.contains(&format!("→ {answered_by}")), "{page}");
+    chrome.screenshots("logs").await;
+    chrome.click("#logs tbody tr td a").await;
+    chrome.wait_for_text("Keys tried").await;
+    assert!(chrome.current_path().await.starts_with("/logs/"));
+    chrome.screenshots("log-detail").await;
 }
