@@ -220,4 +220,19 @@ async fn from_the_landing_page_to_claude_code_and_its_requests_on_the_logs(pool:
     chrome.wait_for_text("Keys tried").await;
     assert!(chrome.current_path().await.starts_with("/logs/"));
     chrome.screenshots("log-detail").await;
+
+    // The same pages in Chinese, for the first users; the choice sticks from page to page.
+    chrome.click("a.lang-switch").await;
+    chrome.wait_for_text("请求").await;
+    for (path, name) in [
+        ("/console", "console"),
+        ("/keys", "keys"),
+        ("/mapping", "mapping"),
+        ("/logs", "logs"),
+    ] {
+        chrome.goto(&format!("{}{path}", app.address)).await;
+        let lang = chrome.script("return document.documentElement.lang;").await;
+        assert_eq!(lang, "zh", "{path}");
+        chrome.screenshots(&format!("{name}-zh")).await;
+    }
 }
