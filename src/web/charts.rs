@@ -200,7 +200,8 @@ mod tests {
         svg.split(tag)
             .skip(1)
             .map(|element| {
-                let start = element.find(&format!(" {name}=\"")).expect("attribute") + name.len() + 3;
+                let start =
+                    element.find(&format!(" {name}=\"")).expect("attribute") + name.len() + 3;
                 let end = start + element[start..].find('"').expect("closing quote");
                 element[start..end].parse().expect("number")
             })
@@ -212,7 +213,11 @@ mod tests {
         let svg = chart(&[&[3, 1], &[0, 0], &[2, 0], &[0, 4]]).svg();
         assert!(svg.starts_with("<svg class=\"chart bars\" viewBox=\"0 0 560 240\""));
         assert!(svg.ends_with("</svg>"));
-        assert_eq!(svg.matches("<g class=\"bar\">").count(), 4, "empty bars too");
+        assert_eq!(
+            svg.matches("<g class=\"bar\">").count(),
+            4,
+            "empty bars too"
+        );
         assert_eq!(svg.matches("<title>").count(), 4, "a tooltip per bar");
         assert_eq!(svg.matches("class=\"bar-ok\"").count(), 2);
         assert_eq!(svg.matches("class=\"bar-err\"").count(), 2);
@@ -231,7 +236,10 @@ mod tests {
         let ok_y = attributes(&svg, "<rect class=\"bar-ok\"", "y");
         let err_y = attributes(&svg, "<rect class=\"bar-err\"", "y");
         assert_eq!(ok_y[0], 10.0 + 200.0 - 150.0, "ok sits on the axis");
-        assert_eq!(err_y[0], 10.0, "the error part sits on top and reaches the top");
+        assert_eq!(
+            err_y[0], 10.0,
+            "the error part sits on top and reaches the top"
+        );
     }
 
     #[test]

@@ -80,11 +80,11 @@ fn custom_span(
     let last = parse_day(&query.to)
         .map_err(|()| t("The end date is not a date.").to_owned())?
         .unwrap_or(today);
-    if last < from {
-        return Err(t("The end date is before the start date.").to_owned());
-    }
     if from > today {
         return Err(t("The start date is in the future.").to_owned());
+    }
+    if last < from {
+        return Err(t("The end date is before the start date.").to_owned());
     }
     if last - from >= Duration::days(MAX_DAYS) {
         return Err(tf("Choose at most {} days.", &[&MAX_DAYS]));
@@ -249,7 +249,10 @@ pub async fn page(
     // The date fields show the days of the range in effect, ready to adjust.
     page.query.from = day_text(span.from);
     page.query.to = day_text(span.to - Duration::MICROSECOND);
-    page.range_text = tf("{} to {}", &[&when(Some(stats.from)), &when(Some(stats.to))]);
+    page.range_text = tf(
+        "{} to {}",
+        &[&when(Some(stats.from)), &when(Some(stats.to))],
+    );
     page.hourly = granularity == Granularity::Hour;
     if stats.totals.requests == 0 && stats.totals.failovers == 0 {
         // Anything ever logged? Decides between "nothing here" and "how to start".
@@ -291,9 +294,15 @@ fn fill(page: &mut StatsPage, stats: &Stats, span: &Span) {
     page.requests_chart = BarChart {
         id: "requests-chart".into(),
         title: if hourly {
-            tf("Requests per hour, {}: {} in all, {} failed.", &requests_args)
+            tf(
+                "Requests per hour, {}: {} in all, {} failed.",
+                &requests_args,
+            )
         } else {
-            tf("Requests per day, {}: {} in all, {} failed.", &requests_args)
+            tf(
+                "Requests per day, {}: {} in all, {} failed.",
+                &requests_args,
+            )
         },
         classes: vec!["bar-ok", "bar-err"],
         bars: stats
@@ -323,9 +332,15 @@ fn fill(page: &mut StatsPage, stats: &Stats, span: &Span) {
     page.tokens_chart = BarChart {
         id: "tokens-chart".into(),
         title: if hourly {
-            tf("Tokens per hour, {}: {} in, {} cached, {} out.", &tokens_args)
+            tf(
+                "Tokens per hour, {}: {} in, {} cached, {} out.",
+                &tokens_args,
+            )
         } else {
-            tf("Tokens per day, {}: {} in, {} cached, {} out.", &tokens_args)
+            tf(
+                "Tokens per day, {}: {} in, {} cached, {} out.",
+                &tokens_args,
+            )
         },
         classes: vec!["bar-in", "bar-cached", "bar-out"],
         bars: stats
@@ -432,14 +447,24 @@ mod tests {
         let span = parse_span(&query("24h", "", ""), NOW).expect("24h");
         assert_eq!(span.from, datetime!(2026-11-21 20:00 UTC));
         assert_eq!(span.to, NOW);
-        assert_eq!(Granularity::for_range(span.from, span.to), Granularity::Hour);
+        assert_eq!(
+            Granularity::for_range(span.from, span.to),
+            Granularity::Hour
+        );
 
         let span = parse_span(&query("7d", "2020-01-01", ""), NOW).expect("7d");
-        assert_eq!(span.from, datetime!(2026-11-16 00:00 UTC), "today and six days");
+        assert_eq!(
+            span.from,
+            datetime!(2026-11-16 00:00 UTC),
+            "today and six days"
+        );
         assert_eq!(span.preset, "7d", "a preset wins over dates");
         assert_eq!(Granularity::for_range(span.from, span.to), Granularity::Day);
 
-        assert_eq!(parse_span(&query("", "", ""), NOW).expect("default").preset, "7d");
+        assert_eq!(
+            parse_span(&query("", "", ""), NOW).expect("default").preset,
+            "7d"
+        );
         let span = parse_span(&query("30d", "", ""), NOW).expect("30d");
         assert_eq!(span.from, datetime!(2026-10-24 00:00 UTC));
     }
@@ -455,7 +480,10 @@ mod tests {
         assert_eq!(span.to, NOW);
         let span = parse_span(&query("custom", "2026-11-22", "2026-12-30"), NOW).expect("today");
         assert_eq!(span.to, NOW);
-        assert_eq!(Granularity::for_range(span.from, span.to), Granularity::Hour);
+        assert_eq!(
+            Granularity::for_range(span.from, span.to),
+            Granularity::Hour
+        );
     }
 
     #[test]
@@ -483,7 +511,10 @@ mod tests {
             "/logs?model=claude+sonnet%26x&from=2026-11-16&to=2026-11-22"
         );
         let span = parse_span(&query("24h", "", ""), NOW).expect("24h");
-        assert_eq!(logs_link(&logs_days(&span), &[("key", "k")]), "/logs?key=k&range=24h");
+        assert_eq!(
+            logs_link(&logs_days(&span), &[("key", "k")]),
+            "/logs?key=k&range=24h"
+        );
     }
 
     #[test]

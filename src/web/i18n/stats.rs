@@ -52,14 +52,20 @@ pub(super) const ZH: &[(&str, &str)] = &[
         "每天 Token 数，{}：输入 {}，缓存 {}，输出 {}。",
     ),
     ("{}: {} requests, {} failed", "{}：{} 个请求，失败 {} 个"),
-    ("{}: {} in, {} cached, {} out", "{}：输入 {}，缓存 {}，输出 {}"),
+    (
+        "{}: {} in, {} cached, {} out",
+        "{}：输入 {}，缓存 {}，输出 {}",
+    ),
     (
         "Times are UTC. Hover a bar for its figures.",
         "时间均为 UTC。将鼠标悬停在柱形上可查看具体数字。",
     ),
     ("The figures of each hour", "每小时明细"),
     ("The figures of each day", "每天明细"),
-    ("Periods without requests are left out.", "没有请求的时段未列出。"),
+    (
+        "Periods without requests are left out.",
+        "没有请求的时段未列出。",
+    ),
     // Breakdowns.
     ("Per upstream key", "按上游密钥"),
     ("Per model", "按模型"),
