@@ -3,6 +3,7 @@
 
 mod account;
 mod admin;
+mod charts;
 mod console;
 mod fetched_models;
 mod format;
@@ -16,6 +17,7 @@ mod mapping;
 mod oauth_http;
 mod pages;
 mod session;
+mod stats;
 mod throttle;
 
 use axum::Router;
@@ -60,6 +62,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/mapping/models", post(mapping::load_models))
         .route("/logs", get(logs::page))
         .route("/logs/{id}", get(logs::detail))
+        .route("/stats", get(stats::page))
         .route("/admin", get(admin::page))
         .route("/admin/users/{id}/disable", post(admin::disable))
         .route("/admin/users/{id}/enable", post(admin::enable))

@@ -32,3 +32,4 @@ mod web_keys;
 mod web_logs;
 mod web_mapping;
 mod web_sessions;
+mod web_stats;

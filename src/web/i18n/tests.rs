@@ -84,10 +84,10 @@ fn tables_have_no_duplicate_english() {
 }
 
 /// The string literals passed to `t(` / `tf(` / `tn(` / `tn2(` in `text` (templates and
-/// Rust sources).
+/// Rust sources), also when rustfmt put the literal on the next line.
 fn translatable(text: &str) -> Vec<String> {
     let mut found = Vec::new();
-    for opener in ["t(\"", "tf(\"", "tn(\"", "tn2(\""] {
+    for opener in ["t(", "tf(", "tn(", "tn2("] {
         let mut rest = text;
         while let Some(at) = rest.find(opener) {
             let before = rest[..at].chars().next_back();
@@ -96,6 +96,10 @@ fn translatable(text: &str) -> Vec<String> {
             if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
                 continue;
             }
+            let Some(literal_start) = rest.trim_start().strip_prefix('"') else {
+                continue;
+            };
+            rest = literal_start;
             let mut literal = String::new();
             let mut chars = rest.chars();
             while let Some(c) = chars.next() {
