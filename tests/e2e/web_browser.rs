@@ -221,6 +221,23 @@ async fn from_the_landing_page_to_claude_code_and_its_requests_on_the_logs(pool:
     assert!(chrome.current_path().await.starts_with("/logs/"));
     chrome.screenshots("log-detail").await;
 
+    // And on the stats page: the same count of requests as the upstream answered, its
+    // model in the breakdown, and the chart drawn.
+    chrome.goto(&format!("{}/stats", app.address)).await;
+    let requests = chrome.text("#total-requests").await;
+    assert_eq!(requests, models.len().to_string());
+    assert_eq!(chrome.text("#total-success-rate").await, "100.0%");
+    assert!(chrome.text("#per-model").await.contains(&answered_by));
+    assert!(chrome.text("#per-key").await.contains("mock"));
+    let bars = chrome
+        .script("return document.querySelectorAll('#requests svg rect').length;")
+        .await;
+    assert!(
+        bars.as_i64().unwrap_or(0) > 0,
+        "the requests chart has bars"
+    );
+    chrome.screenshots("stats").await;
+
     // The same pages in Chinese, for the first users; the choice sticks from page to page.
     chrome.click("a.lang-switch").await;
     chrome.wait_for_text("请求").await;
@@ -229,6 +246,7 @@ async fn from_the_landing_page_to_claude_code_and_its_requests_on_the_logs(pool:
         ("/keys", "keys"),
         ("/mapping", "mapping"),
         ("/logs", "logs"),
+        ("/stats", "stats"),
     ] {
         chrome.goto(&format!("{}{path}", app.address)).await;
         let lang = chrome.script("return document.documentElement.lang;").await;
