@@ -68,6 +68,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/users/{id}/enable", post(admin::enable))
         .route("/static/style.css", get(stylesheet))
         .route("/static/app.js", get(script))
+        .layer(from_fn(pages::frame))
         .layer(from_fn_with_state(state.clone(), session::load))
         .layer(from_fn(i18n::scope))
         .layer(csrf_layer(state))

@@ -2,7 +2,9 @@
 //! page every dashboard failure becomes.
 
 use askama::Template;
+use axum::extract::{FromRequestParts, Request};
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 
 use super::i18n::{self, Ui};
@@ -82,6 +84,14 @@ struct MessagePage<'a> {
     message: &'a str,
 }
 
+/// A problem page's words, kept on the response so that [`frame`] can draw it again
+/// with the navigation of the person who asked.
+#[derive(Clone)]
+struct ProblemText {
+    title: String,
+    message: String,
+}
+
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let page = MessagePage {
@@ -91,7 +101,37 @@ impl IntoResponse for Problem {
         };
         let mut response = render(&page);
         *response.status_mut() = self.status;
+        response.extensions_mut().insert(ProblemText {
+            title: self.title,
+            message: self.message,
+        });
         response
+    }
+}
+
+/// Middleware: a problem page gets the frame of the page it replaces (the signed-in
+/// navigation, the language switch back to this path). Handlers make problems from
+/// errors where the request is no longer at hand, so the frame is added here.
+pub async fn frame(request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let Ok(ui) = Ui::from_request_parts(&mut parts, &()).await;
+    let mut response = next.run(Request::from_parts(parts, body)).await;
+    let Some(text) = response.extensions_mut().remove::<ProblemText>() else {
+        return response;
+    };
+    let page = MessagePage {
+        ui,
+        title: &text.title,
+        message: &text.message,
+    };
+    let (framed, body) = render(&page).into_parts();
+    let (mut parts, _) = response.into_parts();
+    if framed.status.is_success() {
+        parts.headers.remove(header::CONTENT_LENGTH);
+        Response::from_parts(parts, body)
+    } else {
+        // Rendering failed: that failure is the answer.
+        Response::from_parts(framed, body)
     }
 }
 

@@ -164,6 +164,26 @@ async fn from_the_landing_page_to_claude_code_and_its_requests_on_the_logs(pool:
     chrome.wait_for_text("mock-reasoner").await;
     chrome.screenshots("keys").await;
 
+    // The edit form shows the settings, never the secret.
+    chrome.click("a.button[href$='/edit']").await;
+    chrome.wait_for_text("…9876").await;
+    assert_eq!(value(&chrome, "#key-base-url").await, upstream.base_url);
+    assert_eq!(value(&chrome, "#key-secret").await, "");
+    chrome.screenshots("key-edit").await;
+
+    // Somebody else's (or no) key: a readable page, not a bare error.
+    chrome
+        .goto(&format!(
+            "{}/keys/{}/edit",
+            app.address,
+            uuid::Uuid::now_v7()
+        ))
+        .await;
+    chrome
+        .wait_for_text("There is nothing here, or it is not yours.")
+        .await;
+    chrome.screenshots("not-found").await;
+
     // The mapping: the families to the models the key offers.
     chrome.goto(&format!("{}/mapping", app.address)).await;
     chrome.fill("#target-haiku", "mock-small").await;

@@ -192,6 +192,12 @@ async fn the_detail_page_has_every_field_and_the_whole_error(pool: PgPool) {
         let (status, html) = body(&browser, &path).await;
         assert_eq!(status, 404, "{path}");
         assert!(!html.contains("claude-sonnet"), "{path}");
+        // A readable page in the signed-in frame: the navigation stays.
+        assert!(html.contains("There is nothing here, or it is not yours."));
+        assert!(
+            html.contains("href=\"/stats\"") && html.contains("Sign out"),
+            "{path}"
+        );
     }
 }
 
