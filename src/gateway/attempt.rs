@@ -193,12 +193,7 @@ pub fn transport_error(provider: &str, err: reqwest::Error) -> GatewayError {
     } else {
         "failed"
     };
-    let mut source = std::error::Error::source(&err);
-    let mut detail = err.to_string();
-    while let Some(inner) = source {
-        detail = format!("{detail}: {inner}");
-        source = inner.source();
-    }
+    let detail = super::endpoints::with_causes(err.to_string(), &err);
     let status = if err.is_timeout() { 504 } else { 502 };
     GatewayError::from_body(
         status,

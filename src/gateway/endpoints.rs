@@ -84,8 +84,13 @@ pub fn transport_failure(err: reqwest::Error) -> String {
     } else {
         "the call to the upstream failed"
     };
-    let mut text = what.to_owned();
-    let mut source = std::error::Error::source(&err);
+    with_causes(what.to_owned(), &err)
+}
+
+/// `text`, then each cause under `err` after ": ": reqwest names the DNS, refused or TLS
+/// reason only there.
+pub fn with_causes(mut text: String, err: &dyn std::error::Error) -> String {
+    let mut source = err.source();
     while let Some(inner) = source {
         text.push_str(": ");
         text.push_str(&inner.to_string());

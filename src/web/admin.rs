@@ -1,17 +1,16 @@
 //! Administration: every user, and switching them off and on. Admins only.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use store::user_activity;
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 use super::format::{count, percent, when};
 use super::i18n::Ui;
-use super::pages::{Problem, render};
+use super::pages::{IdPath, Problem, render};
 use super::session::{AdminUser, is_admin};
 use crate::app::AppState;
 
@@ -133,24 +132,21 @@ pub async fn page(
 }
 
 /// `POST /admin/users/{id}/disable`: the user's keys and sessions stop working at once.
-pub async fn disable(state: State<AppState>, admin: AdminUser, id: Path<String>) -> Response {
+pub async fn disable(state: State<AppState>, admin: AdminUser, id: IdPath) -> Response {
     set_disabled(state, admin, id, true).await
 }
 
 /// `POST /admin/users/{id}/enable`.
-pub async fn enable(state: State<AppState>, admin: AdminUser, id: Path<String>) -> Response {
+pub async fn enable(state: State<AppState>, admin: AdminUser, id: IdPath) -> Response {
     set_disabled(state, admin, id, false).await
 }
 
 async fn set_disabled(
     State(state): State<AppState>,
     AdminUser(me): AdminUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     disabled: bool,
 ) -> Response {
-    let Ok(id) = Uuid::parse_str(&id) else {
-        return Problem::not_found().into_response();
-    };
     if disabled && id == me.user.id {
         return Problem::new(
             StatusCode::BAD_REQUEST,

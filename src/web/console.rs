@@ -2,7 +2,7 @@
 //! the snippets that point Claude Code at this Nexus.
 
 use askama::Template;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Form, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -15,7 +15,7 @@ use store::stats::Granularity;
 
 use super::format::when;
 use super::i18n::{Ui, t};
-use super::pages::{Problem, render};
+use super::pages::{IdPath, Problem, render};
 use super::session::SessionUser;
 use crate::app::AppState;
 
@@ -160,11 +160,8 @@ pub async fn reveal_key(
     State(state): State<AppState>,
     ui: Ui,
     user: SessionUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Response {
-    let Ok(id) = Uuid::parse_str(&id) else {
-        return Problem::not_found().into_response();
-    };
     match api_keys::live_by_id(&state.pool, user.user.id, id).await {
         Ok(_) => console(&state, ui, &user, Reveal::Key(id), None, None).await,
         Err(err) => Problem::from(err).into_response(),
@@ -175,11 +172,8 @@ pub async fn reveal_key(
 pub async fn revoke_key(
     State(state): State<AppState>,
     user: SessionUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Response {
-    let Ok(id) = Uuid::parse_str(&id) else {
-        return Problem::not_found().into_response();
-    };
     let key = match api_keys::live_by_id(&state.pool, user.user.id, id).await {
         Ok(key) => key,
         Err(err) => return Problem::from(err).into_response(),

@@ -1,8 +1,9 @@
 //! How numbers and times read on the dashboard: UTC times to the minute, counts with
-//! thousands separators, rates as percentages.
+//! thousands separators, rates as percentages, durations, shortened texts; and the days
+//! that date inputs send.
 
-use time::OffsetDateTime;
 use time::macros::format_description;
+use time::{Date, OffsetDateTime, PrimitiveDateTime, Time};
 
 use super::i18n::t;
 
@@ -37,9 +38,58 @@ pub fn percent(part: i64, whole: i64) -> String {
     format!("{:.1}%", part as f64 * 100.0 / whole as f64)
 }
 
+/// `850 ms` or `12.3 s`; "–" when not measured.
+pub fn millis(ms: Option<f64>) -> String {
+    match ms {
+        None => "–".to_owned(),
+        Some(ms) if ms < 999.5 => format!("{ms:.0} ms"),
+        Some(ms) => format!("{:.1} s", ms / 1000.0),
+    }
+}
+
+/// The first `max` characters of `text`, with "…" when it is cut.
+pub fn preview(text: &str, max: usize) -> String {
+    let mut chars = text.chars();
+    let head: String = chars.by_ref().take(max).collect();
+    if chars.next().is_some() {
+        format!("{}…", head.trim_end())
+    } else {
+        head
+    }
+}
+
+/// A `YYYY-MM-DD` day (what a date input sends) as its UTC midnight; empty is none.
+pub fn parse_day(text: &str) -> Result<Option<OffsetDateTime>, ()> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let day = Date::parse(text, format_description!("[year]-[month]-[day]")).map_err(|_| ())?;
+    Ok(Some(
+        PrimitiveDateTime::new(day, Time::MIDNIGHT).assume_utc(),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn latencies_read_in_ms_or_seconds() {
+        assert_eq!(millis(Some(850.0)), "850 ms");
+        assert_eq!(millis(Some(12_345.0)), "12.3 s");
+        assert_eq!(millis(None), "–");
+    }
+
+    #[test]
+    fn days_are_utc_midnights_and_empty_is_none() {
+        assert_eq!(
+            parse_day(" 2026-11-01 "),
+            Ok(Some(time::macros::datetime!(2026-11-01 0:00 UTC)))
+        );
+        assert_eq!(parse_day(""), Ok(None));
+        assert_eq!(parse_day("2026-13-01"), Err(()));
+    }
 
     #[test]
     fn counts_are_grouped_by_thousands() {

@@ -4,18 +4,18 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use store::log_queries::{self, Cursor, LogFilter, LogRow};
 use time::macros::format_description;
-use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime, Time};
+use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
-use super::format::{count, when};
+use super::format::{count, millis, parse_day, preview, when};
 use super::i18n::{Ui, t};
-use super::pages::{Problem, render};
+use super::pages::{IdPath, Problem, render};
 use super::session::SessionUser;
 use crate::app::AppState;
 
@@ -29,38 +29,22 @@ const ERROR_PREVIEW_CHARS: usize = 90;
 /// The filter form as sent: every field is text, so that nonsense becomes a message on the
 /// page rather than a bare rejection.
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct LogQuery {
-    #[serde(default)]
     range: String,
-    #[serde(default)]
     from: String,
-    #[serde(default)]
     to: String,
-    #[serde(default)]
     result: String,
-    #[serde(default)]
     model: String,
-    #[serde(default)]
     key: String,
-    #[serde(default)]
     stream: String,
-    #[serde(default)]
     after: String,
 }
 
 impl LogQuery {
+    /// Whether any filter is set (the cursor is not a filter).
     fn filtered(&self) -> bool {
-        [
-            &self.range,
-            &self.from,
-            &self.to,
-            &self.result,
-            &self.model,
-            &self.key,
-            &self.stream,
-        ]
-        .iter()
-        .any(|v| !v.trim().is_empty())
+        !self.filter_query().is_empty()
     }
 
     /// The query string of these filters (without the cursor), for paging links.
@@ -136,18 +120,6 @@ fn parse_filter(query: &LogQuery, now: OffsetDateTime) -> Result<LogFilter, Stri
     Ok(filter)
 }
 
-/// A `YYYY-MM-DD` day (what a date input sends) as its UTC midnight; empty is none.
-fn parse_day(text: &str) -> Result<Option<OffsetDateTime>, ()> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(None);
-    }
-    let day = Date::parse(text, format_description!("[year]-[month]-[day]")).map_err(|_| ())?;
-    Ok(Some(
-        PrimitiveDateTime::new(day, Time::MIDNIGHT).assume_utc(),
-    ))
-}
-
 struct KeyOption {
     id: String,
     name: String,
@@ -186,11 +158,14 @@ impl Row {
             tokens_in: count(i64::from(e.input_tokens)),
             tokens_out: count(i64::from(e.output_tokens)),
             tokens_cached: count(i64::from(e.cache_read_tokens)),
-            latency: millis(Some(e.latency_ms)),
-            ttfb: millis(e.ttfb_ms),
+            latency: millis(Some(f64::from(e.latency_ms))),
+            ttfb: millis(e.ttfb_ms.map(f64::from)),
             stream: e.stream,
             attempts: e.attempts,
-            error: e.error_message.as_deref().map(preview),
+            error: e
+                .error_message
+                .as_deref()
+                .map(|m| preview(m, ERROR_PREVIEW_CHARS)),
         }
     }
 }
@@ -200,24 +175,6 @@ fn key_label(row: &LogRow) -> String {
         (Some(name), _) => name.clone(),
         (None, Some(_)) => t("deleted key").to_owned(),
         (None, None) => "–".to_owned(),
-    }
-}
-
-/// `850 ms` or `12.3 s`; "–" when not measured.
-fn millis(ms: Option<i32>) -> String {
-    match ms {
-        None => "–".to_owned(),
-        Some(ms) if ms < 1000 => format!("{ms} ms"),
-        Some(ms) => format!("{:.1} s", f64::from(ms) / 1000.0),
-    }
-}
-
-fn preview(text: &str) -> String {
-    if text.chars().count() <= ERROR_PREVIEW_CHARS {
-        text.to_owned()
-    } else {
-        let cut: String = text.chars().take(ERROR_PREVIEW_CHARS).collect();
-        format!("{cut}…")
     }
 }
 
@@ -342,11 +299,8 @@ pub async fn detail(
     State(state): State<AppState>,
     ui: Ui,
     SessionUser { user, .. }: SessionUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Response {
-    let Ok(id) = Uuid::try_parse(&id) else {
-        return Problem::not_found().into_response();
-    };
     let loaded = async {
         let row = log_queries::get(&state.pool, user.id, id).await?;
         let keys = store::upstream_keys::list(&state.pool, user.id).await?;
@@ -391,8 +345,8 @@ pub async fn detail(
         tokens_out: count(i64::from(e.output_tokens)),
         cache_read: count(i64::from(e.cache_read_tokens)),
         cache_write: count(i64::from(e.cache_write_tokens)),
-        latency: millis(Some(e.latency_ms)),
-        ttfb: millis(e.ttfb_ms),
+        latency: millis(Some(f64::from(e.latency_ms))),
+        ttfb: millis(e.ttfb_ms.map(f64::from)),
         attempts: e.attempts,
         tried: e
             .upstream_keys_tried
@@ -481,12 +435,5 @@ mod tests {
         assert_eq!(q.filter_query(), "result=error&model=a+b");
         assert!(q.filtered());
         assert!(!query(&[("after", "1_2")]).filtered());
-    }
-
-    #[test]
-    fn latencies_read_in_ms_or_seconds() {
-        assert_eq!(millis(Some(850)), "850 ms");
-        assert_eq!(millis(Some(12_345)), "12.3 s");
-        assert_eq!(millis(None), "–");
     }
 }

@@ -160,7 +160,7 @@ pub async fn reset(State(state): State<AppState>, user: SessionUser) -> Response
 
 /// `POST /mapping/models`: asks every enabled key for its models at once, each for a few
 /// seconds at most, and offers what came back as suggestions.
-pub async fn load_models(State(state): State<AppState>, mut ui: Ui, user: SessionUser) -> Response {
+pub async fn load_models(State(state): State<AppState>, ui: Ui, user: SessionUser) -> Response {
     let keys = match upstream_keys::list(&state.pool, user.user.id).await {
         Ok(keys) => keys,
         Err(err) => return Problem::from(err).into_response(),
@@ -189,8 +189,6 @@ pub async fn load_models(State(state): State<AppState>, mut ui: Ui, user: Sessio
             },
         })
         .collect();
-    // The language switch comes back to the page, not to this POST-only address.
-    ui.back = "/mapping".to_owned();
     let extras = Extras {
         loaded: Some(loaded),
         ..Extras::default()

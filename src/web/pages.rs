@@ -2,7 +2,8 @@
 //! page every dashboard failure becomes.
 
 use askama::Template;
-use axum::extract::{FromRequestParts, Request};
+use axum::extract::{FromRequestParts, Path, Request};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
@@ -82,6 +83,23 @@ struct MessagePage<'a> {
     ui: Ui,
     title: &'a str,
     message: &'a str,
+}
+
+/// The `{id}` of a dashboard route as a UUID. Anything else is "not found", like
+/// another user's id: a malformed id is just one more id nobody owns.
+pub struct IdPath(pub uuid::Uuid);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdPath {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        let Path(id) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| Problem::not_found().into_response())?;
+        uuid::Uuid::try_parse(&id)
+            .map(IdPath)
+            .map_err(|_| Problem::not_found().into_response())
+    }
 }
 
 /// A problem page's words, kept on the response so that [`frame`] can draw it again

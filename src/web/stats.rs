@@ -10,10 +10,10 @@ use serde::Deserialize;
 use store::log_queries::{self, LogFilter};
 use store::stats::{self, Granularity, Stats, Totals};
 use time::macros::format_description;
-use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime, Time};
+use time::{Duration, OffsetDateTime, Time};
 
 use super::charts::{Bar, BarChart};
-use super::format::{count, percent, when};
+use super::format::{count, millis, parse_day, percent, when};
 use super::i18n::{Ui, t, tf};
 use super::pages::{Problem, render};
 use super::session::SessionUser;
@@ -25,13 +25,11 @@ const MAX_DAYS: i64 = 400;
 
 /// The range chooser as sent. Text fields, so that nonsense becomes a message on the page.
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct StatsQuery {
     /// `24h`, `7d`, `30d` or `custom` (the dates); empty: the dates if any, else 7 days.
-    #[serde(default)]
     range: String,
-    #[serde(default)]
     from: String,
-    #[serde(default)]
     to: String,
 }
 
@@ -99,31 +97,10 @@ fn custom_span(
     })
 }
 
-/// A `YYYY-MM-DD` day (what a date input sends) as its UTC midnight; empty is none.
-fn parse_day(text: &str) -> Result<Option<OffsetDateTime>, ()> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(None);
-    }
-    let day = Date::parse(text, format_description!("[year]-[month]-[day]")).map_err(|_| ())?;
-    Ok(Some(
-        PrimitiveDateTime::new(day, Time::MIDNIGHT).assume_utc(),
-    ))
-}
-
 fn day_text(at: OffsetDateTime) -> String {
     at.date()
         .format(format_description!("[year]-[month]-[day]"))
         .unwrap_or_default()
-}
-
-/// `850 ms`, `12.3 s`; "–" without requests.
-fn millis(ms: Option<f64>) -> String {
-    match ms {
-        None => "–".to_owned(),
-        Some(ms) if ms < 999.5 => format!("{ms:.0} ms"),
-        Some(ms) => format!("{:.1} s", ms / 1000.0),
-    }
 }
 
 /// The figures of one set of requests, as the page shows them.
@@ -267,6 +244,9 @@ pub async fn page(
     render(&page)
 }
 
+/// A bar's tooltip and stacked parts, from the totals of its period and the period's name.
+type BarParts<'a> = &'a dyn Fn(&Totals, &str) -> (String, Vec<i64>);
+
 /// Everything drawn from the stats of a range that has requests.
 fn fill(page: &mut StatsPage, stats: &Stats, span: &Span) {
     page.empty = false;
@@ -288,84 +268,91 @@ fn fill(page: &mut StatsPage, stats: &Stats, span: &Span) {
         };
         start.format(format).unwrap_or_default()
     };
+    // One stacked bar per point of the series; `bar` gives its tooltip and its parts.
+    let chart = |id: &str, title: String, classes, bar: BarParts| {
+        let bars = stats
+            .series
+            .iter()
+            .map(|point| {
+                let (title, values) = bar(&point.totals, &point_time(point.start));
+                Bar {
+                    label: label(point.start),
+                    title,
+                    values,
+                }
+            })
+            .collect();
+        BarChart {
+            id: id.into(),
+            title,
+            classes,
+            bars,
+        }
+        .svg()
+    };
     let all = &stats.totals;
     let requests_args: [&dyn std::fmt::Display; 3] =
         [&range, &count(all.requests), &count(all.errors)];
-    page.requests_chart = BarChart {
-        id: "requests-chart".into(),
-        title: if hourly {
-            tf(
-                "Requests per hour, {}: {} in all, {} failed.",
-                &requests_args,
-            )
-        } else {
-            tf(
-                "Requests per day, {}: {} in all, {} failed.",
-                &requests_args,
-            )
+    let requests_title = if hourly {
+        tf(
+            "Requests per hour, {}: {} in all, {} failed.",
+            &requests_args,
+        )
+    } else {
+        tf(
+            "Requests per day, {}: {} in all, {} failed.",
+            &requests_args,
+        )
+    };
+    page.requests_chart = chart(
+        "requests-chart",
+        requests_title,
+        vec!["bar-ok", "bar-err"],
+        &|t, at| {
+            let title = tf(
+                "{}: {} requests, {} failed",
+                &[&at, &count(t.requests), &count(t.errors)],
+            );
+            (title, vec![t.successes, t.errors])
         },
-        classes: vec!["bar-ok", "bar-err"],
-        bars: stats
-            .series
-            .iter()
-            .map(|point| Bar {
-                label: label(point.start),
-                title: tf(
-                    "{}: {} requests, {} failed",
-                    &[
-                        &point_time(point.start),
-                        &count(point.totals.requests),
-                        &count(point.totals.errors),
-                    ],
-                ),
-                values: vec![point.totals.successes, point.totals.errors],
-            })
-            .collect(),
-    }
-    .svg();
+    );
     let tokens_args: [&dyn std::fmt::Display; 4] = [
         &range,
         &count(all.input_tokens),
         &count(all.cache_read_tokens),
         &count(all.output_tokens),
     ];
-    page.tokens_chart = BarChart {
-        id: "tokens-chart".into(),
-        title: if hourly {
-            tf(
-                "Tokens per hour, {}: {} in, {} cached, {} out.",
-                &tokens_args,
-            )
-        } else {
-            tf(
-                "Tokens per day, {}: {} in, {} cached, {} out.",
-                &tokens_args,
+    let tokens_title = if hourly {
+        tf(
+            "Tokens per hour, {}: {} in, {} cached, {} out.",
+            &tokens_args,
+        )
+    } else {
+        tf(
+            "Tokens per day, {}: {} in, {} cached, {} out.",
+            &tokens_args,
+        )
+    };
+    page.tokens_chart = chart(
+        "tokens-chart",
+        tokens_title,
+        vec!["bar-in", "bar-cached", "bar-out"],
+        &|t, at| {
+            let title = tf(
+                "{}: {} in, {} cached, {} out",
+                &[
+                    &at,
+                    &count(t.input_tokens),
+                    &count(t.cache_read_tokens),
+                    &count(t.output_tokens),
+                ],
+            );
+            (
+                title,
+                vec![t.input_tokens, t.cache_read_tokens, t.output_tokens],
             )
         },
-        classes: vec!["bar-in", "bar-cached", "bar-out"],
-        bars: stats
-            .series
-            .iter()
-            .map(|point| Bar {
-                label: label(point.start),
-                title: tf(
-                    "{}: {} in, {} cached, {} out",
-                    &[
-                        &point_time(point.start),
-                        &count(point.totals.input_tokens),
-                        &count(point.totals.cache_read_tokens),
-                        &count(point.totals.output_tokens),
-                    ],
-                ),
-                values: vec![
-                    point.totals.input_tokens,
-                    point.totals.cache_read_tokens,
-                    point.totals.output_tokens,
-                ],
-            })
-            .collect(),
-    }
-    .svg();
+    );
     page.periods = stats
         .series
         .iter()

@@ -11,32 +11,16 @@ use store::gateway_logs::LogEntry;
 use uuid::Uuid;
 
 use crate::helpers::{TestApp, database_url, kill_postmaster, temp_data_dir};
+use crate::seed;
 
 fn entry(user_id: Uuid, n: usize) -> LogEntry {
     let key = Uuid::from_u128(n as u128 % 3 + 1);
-    LogEntry {
-        id: Uuid::now_v7(),
-        created_at: time::OffsetDateTime::now_utc(),
-        user_id,
-        api_key_id: None,
-        upstream_key_id: Some(key),
-        requested_model: "claude-sonnet-4-5".into(),
-        target_model: Some("gpt-5".into()),
-        provider: Some("openai".into()),
-        stream: n.is_multiple_of(2),
-        status_code: 200,
-        success: true,
-        error_type: None,
-        error_message: None,
-        input_tokens: 10,
-        output_tokens: 2,
-        cache_read_tokens: 0,
-        cache_write_tokens: 0,
-        latency_ms: i32::try_from(n % 5000).expect("latency"),
-        ttfb_ms: None,
-        attempts: 1,
-        upstream_keys_tried: vec![key],
-    }
+    let mut entry = seed::entry(user_id, time::OffsetDateTime::now_utc());
+    entry.upstream_key_id = Some(key);
+    entry.upstream_keys_tried = vec![key];
+    entry.stream = n.is_multiple_of(2);
+    entry.latency_ms = i32::try_from(n % 5000).expect("latency");
+    entry
 }
 
 async fn stored(pool: &PgPool, user: Uuid) -> i64 {

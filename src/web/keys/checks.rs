@@ -1,7 +1,7 @@
 //! "Test" and "fetch models" on one key: the keys page, with what the upstream answered
 //! above the table.
 
-use axum::extract::{Form, Path, State};
+use axum::extract::{Form, State};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use store::upstream_keys::UpstreamKey;
@@ -11,7 +11,7 @@ use crate::app::AppState;
 use crate::gateway::{probe, upstream_models};
 use crate::web::fetched_models;
 use crate::web::i18n::{Ui, t};
-use crate::web::pages::Problem;
+use crate::web::pages::{IdPath, Problem};
 use crate::web::session::SessionUser;
 
 /// Longest model name a test may ask for.
@@ -57,12 +57,12 @@ pub struct TestForm {
 /// and the start of the reply, or the upstream's error.
 pub async fn test(
     State(state): State<AppState>,
-    mut ui: Ui,
+    ui: Ui,
     user: SessionUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     Form(form): Form<TestForm>,
 ) -> Response {
-    let key = match owned_key(&state, &user, &id).await {
+    let key = match owned_key(&state, &user, id).await {
         Ok(key) => key,
         Err(problem) => return problem.into_response(),
     };
@@ -92,8 +92,6 @@ pub async fn test(
             Err(message) => OutcomeKind::TestFailed { model, message },
         },
     };
-    // The language switch comes back to the list, not to this POST-only address.
-    ui.back = "/keys".to_owned();
     let extras = Extras {
         outcome: Some(Outcome::of(&key, kind)),
         ..Extras::default()
@@ -104,11 +102,11 @@ pub async fn test(
 /// `POST /keys/{id}/models`: the upstream's model list, asked with the stored secret.
 pub async fn models(
     State(state): State<AppState>,
-    mut ui: Ui,
+    ui: Ui,
     user: SessionUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Response {
-    let key = match owned_key(&state, &user, &id).await {
+    let key = match owned_key(&state, &user, id).await {
         Ok(key) => key,
         Err(problem) => return problem.into_response(),
     };
@@ -119,7 +117,6 @@ pub async fn models(
         }
         Err(message) => OutcomeKind::ModelsFailed(message),
     };
-    ui.back = "/keys".to_owned();
     let extras = Extras {
         outcome: Some(Outcome::of(&key, kind)),
         ..Extras::default()

@@ -9,7 +9,7 @@ mod presets;
 mod view;
 
 use askama::Template;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Form, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -23,7 +23,7 @@ use self::form::{FieldErrors, Fields, Submission};
 use self::presets::{PRESETS, Preset};
 use self::view::KeyRow;
 use super::i18n::{Ui, t};
-use super::pages::{Problem, render};
+use super::pages::{IdPath, Problem, render};
 use super::session::SessionUser;
 use crate::app::AppState;
 use crate::gateway::pool::selector::Strategy;
@@ -153,9 +153,9 @@ pub async fn edit_page(
     State(state): State<AppState>,
     ui: Ui,
     user: SessionUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Response {
-    match owned_key(&state, &user, &id).await {
+    match owned_key(&state, &user, id).await {
         Ok(key) => edit_form(ui, &key, Fields::of(&key), FieldErrors::default()),
         Err(problem) => problem.into_response(),
     }
@@ -166,10 +166,10 @@ pub async fn save(
     State(state): State<AppState>,
     ui: Ui,
     user: SessionUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     Form(submission): Form<Submission>,
 ) -> Response {
-    let key = match owned_key(&state, &user, &id).await {
+    let key = match owned_key(&state, &user, id).await {
         Ok(key) => key,
         Err(problem) => return problem.into_response(),
     };
@@ -199,11 +199,8 @@ pub async fn save(
 pub async fn delete(
     State(state): State<AppState>,
     user: SessionUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Response {
-    let Ok(id) = Uuid::parse_str(&id) else {
-        return Problem::not_found().into_response();
-    };
     match upstream_keys::remove_by_id(&state.pool, user.user.id, id).await {
         Ok(()) => {
             tracing::info!(login = %user.user.login, key = %id, "upstream key deleted");
@@ -217,21 +214,21 @@ pub async fn delete(
 pub async fn enable(
     State(state): State<AppState>,
     user: SessionUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Response {
-    set_enabled(&state, &user, &id, true).await
+    set_enabled(&state, &user, id, true).await
 }
 
 /// `POST /keys/{id}/disable`.
 pub async fn disable(
     State(state): State<AppState>,
     user: SessionUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Response {
-    set_enabled(&state, &user, &id, false).await
+    set_enabled(&state, &user, id, false).await
 }
 
-async fn set_enabled(state: &AppState, user: &SessionUser, id: &str, enabled: bool) -> Response {
+async fn set_enabled(state: &AppState, user: &SessionUser, id: Uuid, enabled: bool) -> Response {
     let key = match owned_key(state, user, id).await {
         Ok(key) => key,
         Err(problem) => return problem.into_response(),
@@ -284,8 +281,7 @@ fn with_status(mut response: Response, status: StatusCode) -> Response {
 }
 
 /// The key `id` of the signed-in user; another user's key, or no key, is "not found".
-async fn owned_key(state: &AppState, user: &SessionUser, id: &str) -> Result<UpstreamKey, Problem> {
-    let id = Uuid::parse_str(id).map_err(|_| Problem::not_found())?;
+async fn owned_key(state: &AppState, user: &SessionUser, id: Uuid) -> Result<UpstreamKey, Problem> {
     Ok(upstream_keys::by_id(&state.pool, user.user.id, id).await?)
 }
 

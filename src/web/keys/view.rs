@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 use time::macros::format_description;
 
 use super::presets;
-use crate::web::i18n::t;
+use crate::web::format::{percent, preview, when};
 
 /// Longest last error shown in the table before "more".
 const ERROR_PREVIEW_CHARS: usize = 80;
@@ -58,25 +58,16 @@ impl KeyRow {
             failures: key.consecutive_failures,
             last_error: key.last_error.as_deref().map(|text| LastError {
                 when: when(key.last_failure_at),
-                preview: preview(text),
+                preview: preview(text, ERROR_PREVIEW_CHARS),
                 full: (text.chars().count() > ERROR_PREVIEW_CHARS).then(|| text.to_owned()),
             }),
         }
     }
 }
 
+/// None before the first request (the table shows "–" without "ok").
 pub fn success_rate(successes: i64, total: i64) -> Option<String> {
-    (total > 0).then(|| format!("{:.1}%", successes as f64 * 100.0 / total as f64))
-}
-
-fn preview(text: &str) -> String {
-    let mut chars = text.chars();
-    let head: String = chars.by_ref().take(ERROR_PREVIEW_CHARS).collect();
-    if chars.next().is_some() {
-        format!("{}…", head.trim_end())
-    } else {
-        head
-    }
+    (total > 0).then(|| percent(successes, total))
 }
 
 /// The end of a cooldown: the time of day when it is today, else the full moment.
@@ -88,22 +79,18 @@ fn until_text(until: OffsetDateTime, now: OffsetDateTime) -> String {
     }
 }
 
-/// A moment as the dashboard writes it, or "never".
-pub fn when(at: Option<OffsetDateTime>) -> String {
-    let format = format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
-    at.and_then(|t| t.format(&format).ok())
-        .unwrap_or_else(|| t("never").to_owned())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn long_errors_are_cut_and_rates_rounded() {
-        assert_eq!(preview("short"), "short");
+        assert_eq!(preview("short", ERROR_PREVIEW_CHARS), "short");
         let long = "x".repeat(200);
-        assert_eq!(preview(&long).chars().count(), ERROR_PREVIEW_CHARS + 1);
+        assert_eq!(
+            preview(&long, ERROR_PREVIEW_CHARS).chars().count(),
+            ERROR_PREVIEW_CHARS + 1
+        );
         assert_eq!(success_rate(2, 3).as_deref(), Some("66.7%"));
         assert_eq!(success_rate(0, 0), None);
     }
